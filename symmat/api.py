@@ -1,0 +1,45 @@
+"""The Python API of SPEC §7: thin functions over the pipeline stages."""
+
+from .build import Limits
+
+
+def parse(text, where=None, limits=None):
+    """Read `text` (SPEC §1) into a typed `Expr`; `where` adds declarations."""
+    from .parse import parse_expression
+    return parse_expression(text, where=where, limits=limits or Limits())
+
+
+def grad(f, wrt, where=None, layout="mixed", symmetric="sym", limits=None):
+    """The gradient of a scalar expression (SPEC §2) as a `Derivative`."""
+    from .derivative import derive
+    return derive("grad", f, wrt, where=where, layout=layout, symmetric=symmetric, limits=limits)
+
+
+def jacobian(f, wrt, where=None, layout="mixed", symmetric="sym", limits=None):
+    """The Jacobian of a vector (or scalar) expression."""
+    from .derivative import derive
+    return derive("jacobian", f, wrt, where=where, layout=layout, symmetric=symmetric, limits=limits)
+
+
+def hessian(f, wrt, where=None, layout="mixed", symmetric="sym", limits=None):
+    """The Hessian of a scalar expression."""
+    from .derivative import derive
+    return derive("hessian", f, wrt, where=where, layout=layout, symmetric=symmetric, limits=limits)
+
+
+def derivative(f, wrt, where=None, layout="mixed", symmetric="sym", limits=None):
+    """grad for a scalar, jacobian for a vector, ∂vec(F)/∂vec(X) otherwise."""
+    from .derivative import derive
+    return derive("derivative", f, wrt, where=where, layout=layout, symmetric=symmetric, limits=limits)
+
+
+def verify(result, sizes=None, elements=False, timeout=60.0, max_size=6):
+    """Confirm a `Derivative` by SymPy element-wise expansion (SPEC §4)."""
+    from .verify import verify as _verify
+    return _verify(result, sizes=sizes, elements=elements, timeout=timeout, max_size=max_size)
+
+
+def check(f, wrt, claim, where=None, layout="mixed", symmetric="sym", limits=None):
+    """Decide whether `claim` is the derivative of `f` by `wrt` (SPEC §5)."""
+    from .check import check as _check
+    return _check(f, wrt, claim, where=where, layout=layout, symmetric=symmetric, limits=limits)
