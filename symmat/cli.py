@@ -1,0 +1,183 @@
+"""The command line (SPEC §8): a thin layer over the API, no domain logic.
+
+`main(argv)` parses options, calls the API and prints. Bad input (a
+`SymmatError`) leaves as one line on stderr with exit status 2; a `check`
+that finds the claim wrong exits 1; a result that failed symmat's own
+consistency check is not printed and exits 3. A traceback is shown only
+with --debug.
+"""
+
+import argparse
+import sys
+
+from .errors import InternalError, SymmatError
+
+FORMATS = ("text", "ascii", "latex", "markdown", "json", "numpy")
+
+
+def _common(p, wrt=True):
+    p.add_argument("expr", help="the expression, or - to read it from standard input")
+    if wrt:
+        p.add_argument("--wrt", required=True, help="variable(s), comma-separated")
+    p.add_argument("--where", help='declarations, e.g. "A: symmetric, x: vector(n)"')
+    p.add_argument("--layout", default="mixed", choices=("mixed", "numerator", "denominator"))
+    p.add_argument("--symmetric", default="sym", choices=("sym", "entrywise"),
+                   help="convention for a symmetric variable (default: sym)")
+    p.add_argument("--format", default="text", choices=FORMATS)
+    p.add_argument("--debug", action="store_true", help="show a traceback on errors")
+    limits = p.add_argument_group("limits")
+    limits.add_argument("--max-chars", type=int, help="longest input (default 10000)")
+    limits.add_argument("--max-depth", type=int, help="deepest nesting (default 200)")
+    limits.add_argument("--max-power", type=int, help="largest integer matrix power (default 64)")
+    limits.add_argument("--max-rewrites", type=int, help="simplification budget (default 200000)")
+
+
+def _verify_opts(p):
+    p.add_argument("--size", help='concrete sizes for verification, e.g. "m=2,n=4"')
+    p.add_argument("--max-size", type=int, default=6, help="largest verification size (default 6)")
+    p.add_argument("--verify-timeout", type=float, default=60.0, help="seconds for one verification")
+    p.add_argument("--elements", action="store_true", help="show the element-by-element table")
+
+
+def build_parser():
+    """The argparse parser of every command."""
+    ap = argparse.ArgumentParser(prog="symmat", description="Symbolic matrix calculus with "
+                                 "derivations, proofs by expansion, and checking of hand derivations.")
+    sub = ap.add_subparsers(dest="command", required=True)
+    for name in ("grad", "jacobian", "hessian", "derivative"):
+        p = sub.add_parser(name, help=f"the {name} of an expression")
+        _common(p)
+        _verify_opts(p)
+        p.add_argument("--steps", action="store_true", help="show the derivation")
+        p.add_argument("--verify", action="store_true", help="confirm by element-wise expansion")
+    p = sub.add_parser("check", help="check a hand derivation (exit 0 right, 1 wrong)")
+    _common(p)
+    _verify_opts(p)
+    p.add_argument("--claim", required=True, help="the claimed derivative")
+    p = sub.add_parser("verify", help="derive and confirm by element-wise expansion")
+    _common(p)
+    _verify_opts(p)
+    p.add_argument("--kind", default="derivative", choices=("grad", "jacobian", "hessian", "derivative"))
+    p = sub.add_parser("render", help="print an expression as text, LaTeX or JSON")
+    _common(p, wrt=False)
+    return ap
+
+
+def _limits(args):
+    from .build import Limits
+    return Limits(max_chars=args.max_chars, max_depth=args.max_depth, max_power=args.max_power)
+
+
+def _read(expr):
+    return sys.stdin.read().strip() if expr == "-" else expr
+
+
+def _sizes(text):
+    if not text:
+        return None
+    out = {}
+    for part in text.split(","):
+        name, _, value = part.partition("=")
+        if not value.strip().isdigit():
+            raise SymmatError(f"--size expects name=number pairs like m=2,n=4, not {part.strip()!r}")
+        out[name.strip()] = int(value)
+    return out
+
+
+def main(argv=None):
+    """Run the command line; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except SymmatError as e:
+        _fail(args, f"symmat: {e}")
+        return 2
+    except InternalError as e:
+        _fail(args, f"symmat: {e}")
+        return 3
+    except RecursionError:
+        _fail(args, "symmat: the expression is nested too deeply (raise the limit with --max-depth)")
+        return 2
+    except Exception as e:  # a bug in symmat: say so in one line, never a traceback
+        _fail(args, f"symmat: internal error ({type(e).__name__}: {e}); please report it "
+                    f"(run with --debug for details)")
+        return 3
+
+
+def _fail(args, message):
+    if getattr(args, "debug", False):
+        import traceback
+        traceback.print_exc()
+    print(message, file=sys.stderr)
+
+
+def cmd_render(args):
+    """symmat render EXPR --format …"""
+    from .api import parse
+    e = parse(_read(args.expr), where=args.where, limits=_limits(args))
+    if args.format == "json":
+        import json
+        from .printing.tree_json import to_json
+        print(json.dumps(to_json(e), ensure_ascii=False, indent=2))
+    elif args.format == "latex":
+        print(e.latex())
+    elif args.format == "numpy":
+        from .printing.numpy_src import to_numpy
+        print(to_numpy(e))
+    else:
+        from .printing.text import to_text
+        print(to_text(e, ascii=args.format == "ascii"))
+    return 0
+
+
+def cmd_derive(args):
+    """symmat grad | jacobian | hessian | derivative EXPR --wrt X …"""
+    from . import api
+    from .report import render_result
+    fn = getattr(api, args.command)
+    result = fn(_read(args.expr), wrt=args.wrt, where=args.where, layout=args.layout,
+                symmetric=args.symmetric, limits=_limits(args))
+    report = None
+    if args.verify:
+        report = _verify_all(result, args)
+    print(render_result(result, args.format, steps=args.steps, report=report))
+    return 0 if report is None or all(r.ok for r in report) else 3
+
+
+def _verify_all(result, args):
+    from .api import verify
+    items = result if isinstance(result, list) else [result]
+    return [verify(r, sizes=_sizes(args.size), elements=args.elements,
+                   timeout=args.verify_timeout, max_size=args.max_size) for r in items]
+
+
+def cmd_verify(args):
+    """symmat verify EXPR --wrt X [--size …] [--elements]"""
+    from . import api
+    from .report import render_result
+    fn = getattr(api, args.kind)
+    result = fn(_read(args.expr), wrt=args.wrt, where=args.where, layout=args.layout,
+                symmetric=args.symmetric, limits=_limits(args))
+    report = _verify_all(result, args)
+    print(render_result(result, args.format, steps=False, report=report))
+    return 0 if all(r.ok for r in report) else 3
+
+
+def cmd_check(args):
+    """symmat check EXPR --wrt X --claim C: exit 0 right, 1 wrong."""
+    from .api import check
+    report = check(_read(args.expr), wrt=args.wrt, claim=args.claim, where=args.where,
+                   layout=args.layout, symmetric=args.symmetric, limits=_limits(args))
+    from .report import render_check
+    print(render_check(report, args.format))
+    return 0 if report.ok else 1
+
+
+COMMANDS = {"render": cmd_render, "grad": cmd_derive, "jacobian": cmd_derive,
+            "hessian": cmd_derive, "derivative": cmd_derive, "verify": cmd_verify,
+            "check": cmd_check}
+
+
+def run():
+    """Console-script entry point."""
+    sys.exit(main())
