@@ -9,28 +9,36 @@ def parse(text, where=None, limits=None):
     return parse_expression(text, where=where, limits=limits or Limits())
 
 
-def grad(f, wrt, where=None, layout="mixed", symmetric="sym", limits=None):
-    """The gradient of a scalar expression (SPEC §2) as a `Derivative`."""
+def grad(f, wrt, where=None, layout="mixed", symmetric="sym", limits=None, check=True):
+    """The gradient of a scalar expression (SPEC §2) as a `Derivative`.
+
+    `check=False` skips the numeric self-check (for benchmarks); results are
+    otherwise compared with finite differences before they are returned.
+    """
     from .derivative import derive
-    return derive("grad", f, wrt, where=where, layout=layout, symmetric=symmetric, limits=limits)
+    return derive("grad", f, wrt, where=where, layout=layout, symmetric=symmetric, limits=limits,
+                  check=check)
 
 
-def jacobian(f, wrt, where=None, layout="mixed", symmetric="sym", limits=None):
+def jacobian(f, wrt, where=None, layout="mixed", symmetric="sym", limits=None, check=True):
     """The Jacobian of a vector (or scalar) expression."""
     from .derivative import derive
-    return derive("jacobian", f, wrt, where=where, layout=layout, symmetric=symmetric, limits=limits)
+    return derive("jacobian", f, wrt, where=where, layout=layout, symmetric=symmetric, limits=limits,
+                  check=check)
 
 
-def hessian(f, wrt, where=None, layout="mixed", symmetric="sym", limits=None):
+def hessian(f, wrt, where=None, layout="mixed", symmetric="sym", limits=None, check=True):
     """The Hessian of a scalar expression."""
     from .derivative import derive
-    return derive("hessian", f, wrt, where=where, layout=layout, symmetric=symmetric, limits=limits)
+    return derive("hessian", f, wrt, where=where, layout=layout, symmetric=symmetric, limits=limits,
+                  check=check)
 
 
-def derivative(f, wrt, where=None, layout="mixed", symmetric="sym", limits=None):
+def derivative(f, wrt, where=None, layout="mixed", symmetric="sym", limits=None, check=True):
     """grad for a scalar, jacobian for a vector, ∂vec(F)/∂vec(X) otherwise."""
     from .derivative import derive
-    return derive("derivative", f, wrt, where=where, layout=layout, symmetric=symmetric, limits=limits)
+    return derive("derivative", f, wrt, where=where, layout=layout, symmetric=symmetric, limits=limits,
+                  check=check)
 
 
 def verify(result, sizes=None, elements=False, timeout=60.0, max_size=6):

@@ -125,6 +125,8 @@ def negate(x):
         c = -x.args[0].value
         rest = x.args[1:]
         return E.Mul(E.Const(c), *rest) if c != 1 else (rest[0] if len(rest) == 1 else E.Mul(*rest))
+    if isinstance(x, E.Mul):
+        return E.Mul(E.Const(-1), *x.args)
     return E.Neg(x)
 
 
@@ -136,7 +138,9 @@ def _factors(x):
 
 
 def product(a, b):
-    """a b: a matrix product, or a scaling when either side is 1×1."""
+    """a b: a matrix product, or a scaling when either side is 1×1 (-x y is -1 · x y)."""
+    if isinstance(a, E.Neg):
+        return E.Mul(E.Const(-1), *_factors(a.args[0]), *_factors(b))
     return E.Mul(*_factors(a), *_factors(b))
 
 
@@ -297,7 +301,10 @@ class Typer:
         if not inferred:
             self.kids(raw, in_matrix, depth)
         a, b = raw.args
-        factors = self._factors(a) + self._factors(b)
+        if a.op == "Neg":   # -x y is -1 · x y, the form the printer writes
+            factors = [_const_raw(-1)] + self._factors(a.args[0]) + self._factors(b)
+        else:
+            factors = self._factors(a) + self._factors(b)
         return self.settle(raw, "Mul", factors, ())
 
     @staticmethod
@@ -320,9 +327,9 @@ class Typer:
                 if len(rest) == 1:
                     return self._become(raw, rest[0])
                 return self.settle(raw, "Mul", rest, ())
-            k = Raw("Const", (), (c,))
-            k.shape = SCALAR
-            return self.settle(raw, "Mul", [k] + rest, ())
+            return self.settle(raw, "Mul", [_const_raw(c)] + rest, ())
+        if x.op == "Mul":
+            return self.settle(raw, "Mul", [_const_raw(-1)] + x.args, ())
         return self.settle(raw, "Neg")
 
     @staticmethod
@@ -344,6 +351,13 @@ class Typer:
         return self.settle(raw, "Add", terms, ())
 
     def op_div(self, raw, in_matrix, depth):
+        # Fix (parse task): an undeclared name first met as a divisor is a scalar, so that
+        # the seed example `-1/m sum(…)` reads as the notes mean it (m = number of samples).
+        den = raw.args[1]
+        if den.op == "name":
+            name = GREEK.get(den.params[0], den.params[0])
+            if name not in self.decls and name not in self.vars and self._one_name(name):
+                self.vars[name] = (SCALAR, set())
         self.kids(raw, in_matrix, depth)
         a, b = raw.args
         if b.op == "Const" and b.params[0] == 0:
@@ -483,6 +497,13 @@ class Typer:
             raise ShapeError(str(e) + self.where(raw)) from None
         memo[key] = node
         return node
+
+
+def _const_raw(c):
+    """A typed raw constant."""
+    k = Raw("Const", (), (Fraction(c),))
+    k.shape = SCALAR
+    return k
 
 
 def _param_dims(params):

@@ -95,9 +95,10 @@ class Derivative:
         return f"$${self.latex()}$$"
 
     def evaluate(self, values):
-        """NumPy value of the result at `values`."""
-        from .evaluate import evaluate
-        return evaluate(self.result, values)
+        """NumPy value of the result at `values` (sizes fixed by the function's variables too)."""
+        from .evaluate import bind, evaluate
+        sizes = bind(self.f, values).sizes
+        return evaluate(self.result, {**sizes, **values})
 
     def to_numpy(self, name=None):
         """Python source of a NumPy function computing the result."""

@@ -14,6 +14,7 @@ textbook keeps factored (h ⊙ (1 - h)) stay as they are.
 """
 
 from fractions import Fraction
+from functools import lru_cache
 
 from . import expr as E
 from .simplify import mk_add, mk_mul, rule, scale, size
@@ -227,14 +228,22 @@ class Algebra:
         return out
 
 
+@lru_cache(maxsize=1 << 16)
 def _has_division(e):
-    return any(isinstance(x, (E.HadDiv, E.Div)) for x in e.walk())
+    """True if an element-wise or scalar division occurs in e (memoised per node)."""
+    return isinstance(e, (E.HadDiv, E.Div)) or any(_has_division(a) for a in e.args)
+
+
+@lru_cache(maxsize=1 << 16)
+def _has_hadamard(e):
+    """True if a Hadamard product occurs in e (memoised per node)."""
+    return isinstance(e, E.Hadamard) or any(_has_hadamard(a) for a in e.args)
 
 
 @rule(E.Add, E.Hadamard, E.HadDiv, E.Div)
 def elementwise_cancel(e):
     """Element-wise terms brought over a common denominator and cancelled, if that is shorter."""
-    if not _has_division(e) and not (isinstance(e, E.Add) and any(isinstance(x, E.Hadamard) for x in e.walk())):
+    if not _has_division(e) and not (isinstance(e, E.Add) and _has_hadamard(e)):
         return e
     if _ACTIVE:
         return e

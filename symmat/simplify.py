@@ -11,6 +11,7 @@ printers never simplify: this module is the only place that rewrites.
 """
 
 from collections import defaultdict
+from functools import lru_cache
 from fractions import Fraction
 
 from . import expr as E
@@ -71,6 +72,8 @@ def scale(c, rest):
         return E.Const(0) if rest.is_scalar else E.Zero(rest.shape)
     if c == 1:
         return rest
+    if c == -1 and not isinstance(rest, E.Mul):
+        return E.Neg(rest)
     if isinstance(rest, E.Mul) and not (rest.is_scalar and rest.chain):
         return E.Mul(E.Const(c), *rest.args)
     return E.Mul(E.Const(c), rest)
@@ -81,8 +84,9 @@ def is_negative(t):
     return split_coef(t)[0] < 0
 
 
-def size(e, memo=None):
-    """Number of nodes, counting repeats (what a reader has to read)."""
+@lru_cache(maxsize=1 << 16)
+def size(e):
+    """Number of nodes, counting repeats (what a reader has to read); memoised per node."""
     return 1 + sum(size(a) for a in e.args)
 
 
@@ -598,3 +602,128 @@ def apply_rules(e):
 
 
 from . import rational  # noqa: E402  (registers the element-wise rational rule)
+
+
+# ================================================================= Kronecker products, vec, commutation
+# (issue 4: the forms Jacobians of vectorised matrices are printed in)
+
+def _pull_scalars(x):
+    """(c, scalar factors, core) with x = c · scalars · core, core free of 1×1 factors."""
+    c, rest = split_coef(x)
+    if isinstance(rest, E.Mul) and rest.chain and not rest.is_scalar:
+        return c, rest.scalars, mk_mul(rest.chain)
+    return c, [], rest
+
+
+@rule(E.Kron)
+def kron_scalar(e):
+    """s ⊗ A = A ⊗ s = s A for a 1×1 s (so 1 ⊗ A = A ⊗ 1 = A)."""
+    a, b = e.args
+    for s, other in ((a, b), (b, a)):
+        if s.is_scalar:
+            return other if isinstance(s, E.Identity) or s == E.Const(1) else E.Mul(s, other)
+    return e
+
+
+@rule(E.Kron)
+def kron_coefficients(e):
+    """(c A) ⊗ B = A ⊗ (c B) = c (A ⊗ B): coefficients and scalar factors stand in front."""
+    (ca, sa, a), (cb, sb, b) = _pull_scalars(e.args[0]), _pull_scalars(e.args[1])
+    if ca * cb == 1 and not sa and not sb and (a, b) == e.args:
+        return e
+    return scale(ca * cb, mk_mul(sa + sb + [E.Kron(a, b)]))
+
+
+@rule(E.Kron)
+def kron_identities(e):
+    """I_m ⊗ I_n = I_mn."""
+    a, b = e.args
+    if isinstance(a, E.Identity) and isinstance(b, E.Identity):
+        return E.Identity(e.shape[0])
+    return e
+
+
+@rule(E.Mul)
+def mul_kron_mixed(e):
+    """(A ⊗ B)(C ⊗ D) = (A C) ⊗ (B D) when the products are defined (mixed-product property)."""
+    args = list(e.args)
+    for i in range(len(args) - 1):
+        p, q = args[i], args[i + 1]
+        if isinstance(p, E.Kron) and isinstance(q, E.Kron):
+            (a, b), (c, d) = p.args, q.args
+            if a.shape[1] == c.shape[0] and b.shape[1] == d.shape[0]:
+                args[i:i + 2] = [E.Kron(mk_mul([a, c]), mk_mul([b, d]))]
+                return mk_mul(args)
+    return e
+
+
+@rule(E.Mul)
+def mul_kron_vec(e):
+    """(Rᵀ ⊗ L) vec(M) = vec(L M R) (Magnus–Neudecker)."""
+    args = list(e.args)
+    for i in range(len(args) - 1):
+        p, q = args[i], args[i + 1]
+        if isinstance(p, E.Kron) and isinstance(q, E.Vec):
+            rt, left = p.args
+            if left.shape[1] == q.args[0].shape[0] and rt.shape[1] == q.args[0].shape[1]:
+                args[i:i + 2] = [E.Vec(mk_mul([left, q.args[0], E.Transpose(rt)]))]
+                return mk_mul(args)
+    return e
+
+
+@rule(E.Vec)
+def vec_rules(e):
+    """vec(x) = x for a column, vec(xᵀ) = x for a row, vec(c U) = c vec(U), vec(A + B) = vec A + vec B."""
+    x = e.args[0]
+    if x.shape[1] == 1:
+        return x
+    if x.shape[0] == 1:
+        return E.Transpose(x)
+    c, scalars, core = _pull_scalars(x)
+    if c != 1 or scalars:
+        return scale(c, mk_mul(scalars + [E.Vec(core)]))
+    if isinstance(x, E.Add) and all(not a.is_scalar for a in x.args):
+        return E.Add(*[E.Vec(a) for a in x.args])
+    return e
+
+
+@rule(E.Commutation)
+def commutation_trivial(e):
+    """K_(m,1) = K_(1,n) = I: a vector's transpose has the same vec."""
+    m, n = e.params
+    return E.Identity(e.shape[0]) if m == 1 or n == 1 else e
+
+
+@rule(E.Transpose)
+def commutation_transpose(e):
+    """K_(m,n)ᵀ = K_(n,m)."""
+    x = e.args[0]
+    return E.Commutation(x.params[1], x.params[0]) if isinstance(x, E.Commutation) else e
+
+
+@rule(E.Mul)
+def mul_commutation_square(e):
+    """K_(n,m) K_(m,n) = I."""
+    args = list(e.args)
+    for i in range(len(args) - 1):
+        p, q = args[i], args[i + 1]
+        if isinstance(p, E.Commutation) and isinstance(q, E.Commutation) and p.params == q.params[::-1]:
+            args[i:i + 2] = [E.Identity(p.shape[0])]
+            return mk_mul(args)
+    return e
+
+
+@rule(E.DiagMat)
+def diag_unit(e):
+    """diag(e_k) = e_k e_kᵀ."""
+    x = e.args[0]
+    return E.Mul(x, E.Transpose(x)) if isinstance(x, E.Basis) else e
+
+
+@rule(E.DiagMat)
+def diag_scalars(e):
+    """diag(c u) = c diag(u)."""
+    c, scalars, core = _pull_scalars(e.args[0])
+    if c == 1 and not scalars:
+        return e
+    return scale(c, mk_mul(scalars + [E.DiagMat(core)]))

@@ -52,8 +52,8 @@ def t_mul(e, bar, i):
     """⟨G, L dU R⟩ = ⟨Lᵀ G Rᵀ, dU⟩ (tr(ABC) = tr(CAB)); a scalar factor gets ⟨G, rest⟩."""
     f = e.args[i]
     others = e.args[:i] + e.args[i + 1:]
-    rest = others[0] if len(others) == 1 else E.Mul(*others)
     if f.is_scalar:
+        rest = others[0] if len(others) == 1 else E.Mul(*others)
         return E.Mul(bar, rest) if e.is_scalar else inner(bar, rest)
     scalars = [a for a in others if a.is_scalar]
     chain = [a for a in e.args if not a.is_scalar]
