@@ -1,12 +1,28 @@
 """The Python API of SPEC §7: thin functions over the pipeline stages."""
 
+import importlib
+
 from .build import Limits
+
+
+def _stage(name):
+    """The pipeline module symmat.<name>, imported lazily.
+
+    Importing a submodule sets it as an attribute of the package, which would
+    replace the API function of the same name (`symmat.verify`, `symmat.check`);
+    the function is put back.
+    """
+    import symmat
+    kept = symmat.__dict__.get(name)
+    module = importlib.import_module(f"symmat.{name}")
+    if kept is not None and kept is not module:
+        setattr(symmat, name, kept)
+    return module
 
 
 def parse(text, where=None, limits=None):
     """Read `text` (SPEC §1) into a typed `Expr`; `where` adds declarations."""
-    from .parse import parse_expression
-    return parse_expression(text, where=where, limits=limits or Limits())
+    return _stage("parse").parse_expression(text, where=where, limits=limits or Limits())
 
 
 def grad(f, wrt, where=None, layout="mixed", symmetric="sym", limits=None, check=True):
@@ -43,11 +59,9 @@ def derivative(f, wrt, where=None, layout="mixed", symmetric="sym", limits=None,
 
 def verify(result, sizes=None, elements=False, timeout=60.0, max_size=6):
     """Confirm a `Derivative` by SymPy element-wise expansion (SPEC §4)."""
-    from .verify import verify as _verify
-    return _verify(result, sizes=sizes, elements=elements, timeout=timeout, max_size=max_size)
+    return _stage("verify").verify(result, sizes=sizes, elements=elements, timeout=timeout, max_size=max_size)
 
 
 def check(f, wrt, claim, where=None, layout="mixed", symmetric="sym", limits=None):
     """Decide whether `claim` is the derivative of `f` by `wrt` (SPEC §5)."""
-    from .check import check as _check
-    return _check(f, wrt, claim, where=where, layout=layout, symmetric=symmetric, limits=limits)
+    return _stage("check").check(f, wrt, claim, where=where, layout=layout, symmetric=symmetric, limits=limits)

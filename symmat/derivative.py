@@ -44,6 +44,17 @@ class Step:
     def __repr__(self):
         return f"Step({self.rule!r}, {self.text()!r})"
 
+    def renamed(self, names):
+        """The step with named subexpressions (h = σ(…)) written by their names."""
+        return Step(self.rule, *[p if isinstance(p, str) else _replace(p, names) for p in self.parts])
+
+
+def _name_parts(bindings):
+    parts = []
+    for i, (n, v) in enumerate(bindings):
+        parts += ([", "] if i else []) + [E.Var(n, v.shape), " = ", v]
+    return parts
+
 
 _LATEX_SYMBOLS = [("ᵀ", "^{\\top}"), ("⁻¹", "^{-1}"), ("⊙", "\\odot "), ("⊗", "\\otimes "),
                   ("∂", "\\partial "), ("⟨", "\\langle "), ("⟩", "\\rangle "), ("Σ", "\\sum "),
@@ -64,7 +75,11 @@ class Derivative:
         self.kind, self.f, self.wrt, self.result = kind, f, wrt, result
         self.layout, self.symmetric, self.steps = layout, symmetric, steps
         self.notes = list(notes)
-        self.bindings, self.body = name_shared(result, {v.name for v in f.variables()})
+        self.bindings, self.body, names = name_shared(result, {v.name for v in f.variables()})
+        if names:
+            self.steps = [steps[0], Step("names", ", ".join(f"{n} = " for n, _ in self.bindings))]
+            self.steps[1].parts = _name_parts(self.bindings)
+            self.steps += [s.renamed(names) for s in steps[1:]]
 
     @property
     def shape(self):
@@ -94,6 +109,15 @@ class Derivative:
     def _repr_latex_(self):
         return f"$${self.latex()}$$"
 
+    def _repr_markdown_(self):
+        from .report import render_markdown
+        return render_markdown(self, steps=True, fold=True)
+
+    def to_sympy(self):
+        """The closed form as a SymPy matrix expression (MatrixSymbol, Transpose, Inverse, …)."""
+        from .to_sympy import to_sympy
+        return to_sympy(self.result)
+
     def evaluate(self, values):
         """NumPy value of the result at `values` (sizes fixed by the function's variables too)."""
         from .evaluate import bind, evaluate
@@ -110,7 +134,7 @@ class Derivative:
         from .shapes import fmt_shape
         what = {"grad": "gradient", "jacobian": "Jacobian", "hessian": "Hessian",
                 "derivative": "derivative"}[self.kind]
-        head = f"{what} by {self.wrt.name} ({self.layout} layout, {fmt_shape(self.shape)})"
+        head = f"{what} by {self.wrt.name}, {self.layout} layout, {fmt_shape(self.shape)}"
         if self.wrt.has("symmetric"):
             head += ("; symmetric " + self.wrt.name + ": gradient in the space of symmetric matrices"
                      if self.symmetric == "sym" else "; symmetric " + self.wrt.name +
@@ -255,7 +279,7 @@ def name_shared(result, taken, min_size=4):
         used.add(name)
         bindings.append((name, _replace(cand, dict(mapping))))
         mapping[cand] = E.Var(name, cand.shape)
-    return bindings, _replace(result, mapping)
+    return bindings, _replace(result, mapping), mapping
 
 
 def _kind(e):
@@ -330,8 +354,7 @@ def _derive_one(kind, f, X, layout, symmetric, check):
         from .jacobian import derive_jacobian
         return derive_jacobian(kind, f, X, layout, symmetric, check)
     if not f.is_scalar:
-        raise DerivativeError(f"the gradient needs a scalar function, and f is "
-                              f"{_fmt(f.shape)}: use jacobian or derivative")
+        raise DerivativeError(_not_scalar(f))
     steps = [Step("", "f = ", f)]
     g = prepare(f, steps)
     G = absorb_signs(gradient(g, X, steps), f)
@@ -345,6 +368,17 @@ def _derive_one(kind, f, X, layout, symmetric, check):
         from .selfcheck import selfcheck
         selfcheck(result)
     return result
+
+
+def _not_scalar(f):
+    """Why f is no scalar, with the declaration that would make it one where there is one."""
+    from .printing.text import to_text
+    msg = f"the gradient needs a scalar function, and {to_text(f)} is {_fmt(f.shape)}"
+    if 1 in f.shape:
+        scalars = [v.name for v in f.variables() if v.is_scalar and not v.props]
+        if isinstance(f, E.Mul) and isinstance(f.args[-1], E.Var) and f.args[-1].name in scalars:
+            return f"{msg}, not a scalar: declare {f.args[-1].name}: vector?"
+    return msg + ": use jacobian or derivative"
 
 
 def _fmt(shape):

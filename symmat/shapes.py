@@ -28,7 +28,22 @@ def dim_mul(a, b):
         return b
     if b == 1:
         return a
-    return ("*", a, b)
+    # Fix (issue 4): products are canonical (numbers folded in front, names sorted,
+    # nested to the left), so that the rows of B^T ⊗ A (mn) equal those of vec(X) (nm).
+    factors = _dim_factors(a) + _dim_factors(b)
+    number = 1
+    for f in factors:
+        number *= f if isinstance(f, int) else 1
+    names = sorted(f for f in factors if not isinstance(f, int))
+    out = names[0] if number == 1 else ("*", number, names[0])
+    for f in names[1:]:
+        out = ("*", out, f)
+    return out
+
+
+def _dim_factors(d):
+    """The factors of a dimension (a product flattened)."""
+    return _dim_factors(d[1]) + _dim_factors(d[2]) if isinstance(d, tuple) else [d]
 
 
 def fmt_dim(d):
@@ -99,4 +114,16 @@ class Unifier(Strict):
 
     def fmt(self, shape):
         """Text of a shape with sizes resolved, fresh sizes shown as letters."""
-        return fmt_shape(tuple(self.resolve(d) for d in shape))
+        # Fix (parse task): fresh sizes `_k` were printed as `_k`; show them as letters.
+        return fmt_shape(tuple(_letter(self.resolve(d)) for d in shape))
+
+
+def _letter(d):
+    """A fresh size ``_k`` shown as a letter (``_1`` → n, ``_2`` → m, …) in a message."""
+    letters = "nmkpqrstuvwabcdefghijl"
+    if isinstance(d, str) and d.startswith("_") and d[1:].isdigit():
+        k = int(d[1:]) - 1
+        return letters[k] if k < len(letters) else f"n{k}"
+    if isinstance(d, tuple):
+        return (d[0],) + tuple(_letter(x) for x in d[1:])
+    return d
