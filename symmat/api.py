@@ -22,7 +22,7 @@ def _stage(name):
 
 def parse(text, where=None, limits=None):
     """Read `text` (SPEC §1) into a typed `Expr`; `where` adds declarations."""
-    return _stage("parse").parse_expression(text, where=where, limits=limits or Limits())
+    return _stage("parser").parse_expression(text, where=where, limits=limits or Limits())
 
 
 def grad(f, wrt, where=None, layout="mixed", symmetric="sym", limits=None, check=True):

@@ -469,8 +469,11 @@ class Typer:
 
     # -- pass 2
     def size_names(self, roots):
-        """Map each unified free size to a letter, in order of first appearance."""
-        names, used = {}, set(self.user_sizes)
+        """Map each unified free size to a letter, in order of first appearance.
+
+        Letters used by declared sizes or by variables (the m of 1/m) are skipped.
+        """
+        names, used = {}, set(self.user_sizes) | set(self.vars)
         letters = iter([c for c in SIZE_LETTERS if c not in used] + [f"n{i}" for i in range(1, 1000)])
         stack = list(reversed(roots))
         order = []

@@ -12,7 +12,7 @@ import symmat
 from symmat import expr as E
 from symmat.build import FUNCTIONS, Limits
 
-P = importlib.import_module("symmat.parse")   # the module (symmat.parse is the API function)
+P = importlib.import_module("symmat.parser")   # the module (symmat.parse is the API function)
 
 
 def parse(text, where=None):

@@ -12,7 +12,7 @@ from symmat import (DeclarationError, LimitError, ParseError, ShapeError, Symmat
                     UnknownFunctionError)
 from symmat.build import Limits
 
-P = importlib.import_module("symmat.parse")
+P = importlib.import_module("symmat.parser")
 
 
 def error_of(text, where=None, limits=None):
