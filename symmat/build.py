@@ -168,7 +168,8 @@ class Typer:
         self.text, self.decls, self.limits = text, decls, limits
         self.uni = Unifier()
         self.fresh = 0
-        self.vars = {}       # name -> (shape, props) as inferred
+        self.vars = {}       # name -> (shape, props) as inferred, or "explicit"
+        self.explicit = {}   # name -> the raw explicit matrix declared for it
         self.user_sizes = set()
         for d in decls.values():
             if d.shape:
@@ -253,10 +254,11 @@ class Typer:
     def var(self, raw, name, in_matrix):
         decl = self.decls.get(name)
         if decl is not None and decl.value is not None:
+            if self.vars.get(name) == "explicit" and name not in self.explicit:
+                self.fail(DeclarationError, f"{name} is defined in terms of itself", raw)
             if name not in self.vars:
                 self.vars[name] = "explicit"
                 self.infer(decl.value, True, 0)
-                self.explicit = getattr(self, "explicit", {})
                 self.explicit[name] = decl.value
             value = self.explicit[name]
             raw.op, raw.args, raw.params, raw.shape = value.op, value.args, value.params, value.shape
@@ -372,7 +374,11 @@ class Typer:
         return self.settle(raw, "Div")
 
     def op_number(self, raw, in_matrix, depth):
-        return self.settle(raw, "Const", [], (Fraction(raw.params[0]),))
+        text = raw.params[0]
+        if len(text) > 1000:
+            self.fail(LimitError, f"a number of {len(text)} digits is longer than symmat reads "
+                                  f"(1000 digits)", raw)
+        return self.settle(raw, "Const", [], (Fraction(text),))
 
     def op_identity(self, raw, in_matrix, depth):
         n = raw.params[0] if raw.params else self.new_dim()
@@ -386,6 +392,8 @@ class Typer:
         self.kids(raw, in_matrix, depth)
         k = Fraction(raw.params[0])
         x = raw.args[0]
+        if x.op == "Const" and x.params[0] == 0 and k < 0:
+            self.fail(ShapeError, f"division by zero: 0 to the power {k}", raw)
         if not is_scalar(x.shape) and abs(k) > self.limits.max_power:
             self.fail(LimitError, f"matrix power {k} is above the limit of {self.limits.max_power} "
                                   f"(raise it with --max-power)", raw)

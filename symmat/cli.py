@@ -35,13 +35,20 @@ def _common(p, wrt=True):
 def _verify_opts(p):
     p.add_argument("--size", help='concrete sizes for verification, e.g. "m=2,n=4"')
     p.add_argument("--max-size", type=int, default=6, help="largest verification size (default 6)")
-    p.add_argument("--verify-timeout", type=float, default=60.0, help="seconds for one verification")
+    p.add_argument("--verify-timeout", type=_seconds, default=60.0, help="seconds for one verification")
     p.add_argument("--elements", action="store_true", help="show the element-by-element table")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors, like every other rejection (exit status 2)."""
+
+    def error(self, message):
+        self.exit(2, f"symmat: {message} (see {self.prog} --help)\n")
 
 
 def build_parser():
     """The argparse parser of every command."""
-    ap = argparse.ArgumentParser(prog="symmat", description="Symbolic matrix calculus with "
+    ap = _Parser(prog="symmat", description="Symbolic matrix calculus with "
                                  "derivations, proofs by expansion, and checking of hand derivations.")
     sub = ap.add_subparsers(dest="command", required=True)
     for name in ("grad", "jacobian", "hessian", "derivative"):
@@ -69,7 +76,28 @@ def _limits(args):
 
 
 def _read(expr):
-    return sys.stdin.read().strip() if expr == "-" else expr
+    """The expression, from standard input when it is `-` (bytes decoded strictly as UTF-8)."""
+    if expr != "-":
+        return expr
+    data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise SymmatError(f"standard input is not valid UTF-8 (byte {e.start + 1})") from None
+    return data.strip()
+
+
+def _seconds(text):
+    """A finite positive number of seconds (for --verify-timeout)."""
+    import math
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not math.isfinite(value) or value <= 0 or value > 86400:
+        raise argparse.ArgumentTypeError(f"--verify-timeout must be between 0 and 86400 seconds, not {text}")
+    return value
 
 
 def _sizes(text):
@@ -87,6 +115,8 @@ def _sizes(text):
 def main(argv=None):
     """Run the command line; returns the exit status."""
     args = build_parser().parse_args(argv)
+    if not _safe_stdout() and getattr(args, "format", None) == "text":
+        args.format = "ascii"
     try:
         return COMMANDS[args.command](args)
     except SymmatError as e:
@@ -105,10 +135,24 @@ def main(argv=None):
 
 
 def _fail(args, message):
+    from .errors import printable
     if getattr(args, "debug", False):
         import traceback
         traceback.print_exc()
-    print(message, file=sys.stderr)
+    print("\n".join(printable(line) for line in message.split("\n")), file=sys.stderr)
+
+
+def _safe_stdout():
+    """False on a terminal that cannot show ∂, ᵀ or 𝟏 (then it gets escapes, never a crash)."""
+    ok = True
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            "∂ᵀ𝟏⊙".encode(stream.encoding or "ascii")
+        except (UnicodeEncodeError, LookupError):
+            ok = False
+            if hasattr(stream, "reconfigure"):
+                stream.reconfigure(errors="backslashreplace")
+    return ok
 
 
 def cmd_render(args):

@@ -135,7 +135,9 @@ class Derivative:
         what = {"grad": "gradient", "jacobian": "Jacobian", "hessian": "Hessian",
                 "derivative": "derivative"}[self.kind]
         head = f"{what} by {self.wrt.name}, {self.layout} layout, {fmt_shape(self.shape)}"
-        if self.wrt.has("symmetric"):
+        if self.wrt.has("diagonal") and not self.wrt.is_scalar:
+            head += f"; diagonal {self.wrt.name}: derivative by its diagonal entries (zero off the diagonal)"
+        elif self.wrt.has("symmetric"):
             head += ("; symmetric " + self.wrt.name + ": gradient in the space of symmetric matrices"
                      if self.symmetric == "sym" else "; symmetric " + self.wrt.name +
                      ": derivative by each distinct entry")
@@ -340,9 +342,10 @@ def derive(kind, f, wrt, where=None, layout="mixed", symmetric="sym", limits=Non
 
 
 def _names(wrt):
-    if isinstance(wrt, str):
-        return [w for w in wrt.split(",") if w.strip()]
-    return list(wrt)
+    names = [w for w in wrt.split(",") if w.strip()] if isinstance(wrt, str) else list(wrt)
+    if not names:
+        raise DerivativeError("no variable to differentiate by: give one with --wrt (e.g. --wrt x)")
+    return names
 
 
 def _derive_one(kind, f, X, layout, symmetric, check):
@@ -358,7 +361,11 @@ def _derive_one(kind, f, X, layout, symmetric, check):
     steps = [Step("", "f = ", f)]
     g = prepare(f, steps)
     G = absorb_signs(gradient(g, X, steps), f)
-    if X.has("symmetric") and not X.is_scalar:
+    if X.has("diagonal") and not X.is_scalar:
+        G = simplify(E.Hadamard(G, E.Identity(X.shape[0])))
+        steps.append(Step("diagonal variable", f"{X.name} is diagonal: only its diagonal varies, "
+                          f"∂f/∂{X.name} = G ⊙ I = ", G))
+    elif X.has("symmetric") and not X.is_scalar:
         G = symmetric_convention(G, X, symmetric, steps)
     if layout == "numerator" and not X.is_scalar:
         G = simplify(E.Transpose(G))

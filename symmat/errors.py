@@ -38,6 +38,11 @@ class InternalError(RuntimeError):
     """A result failed symmat's own consistency check: it is not printed."""
 
 
+def printable(text):
+    """`text` with control characters shown as escapes (never echoed to a terminal)."""
+    return "".join(c if c.isprintable() or c == " " else ascii(c)[1:-1] for c in text)
+
+
 def caret(text, column, width=1):
     """Return `text` (one line around `column`, 1-based) with a caret line under it."""
     line_start = text.rfind("\n", 0, max(column - 1, 0)) + 1
@@ -47,4 +52,6 @@ def caret(text, column, width=1):
     if len(line) > 70:
         lo = max(0, col - 35)
         line, col = ("…" if lo else "") + line[lo:lo + 70], col - lo + (1 if lo else 0)
-    return f"  {line}\n  {' ' * col}{'^' * max(width, 1)}"
+    shown = printable(line[:col])
+    width = max(1, min(width, len(printable(line)) - len(shown)))
+    return f"  {printable(line)}\n  {' ' * len(shown)}{'^' * width}"

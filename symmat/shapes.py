@@ -105,6 +105,8 @@ class Unifier(Strict):
         a, b = self.resolve(a), self.resolve(b)
         if a == b:
             return
+        if isinstance(a, str) and isinstance(b, str) and not a.startswith("_") and b.startswith("_"):
+            a, b = b, a   # a declared size (n) stays the representative of a fresh one
         if isinstance(a, str) and not isinstance(b, int) or isinstance(a, str) and isinstance(b, int) and b != 1:
             self.parent[a] = b
         elif isinstance(b, str) and (not isinstance(a, int) or a != 1):

@@ -535,8 +535,8 @@ def power_rules(e):
         return E.Const(1) if x.is_scalar else E.Identity(x.shape[0])
     if isinstance(x, E.Power) and (k.denominator == 1 and x.params[0].denominator == 1):
         return E.Power(x.args[0], x.params[0] * k)
-    if isinstance(x, E.Const) and k.denominator == 1 and (x.value != 0 or k > 0):
-        return E.Const(x.value ** int(k))
+    if isinstance(x, E.Const) and k.denominator == 1 and (x.value != 0 or k > 0) and abs(k) <= 64:
+        return E.Const(x.value ** int(k))   # bounded: 2^1000000000 stays a power
     return e
 
 
@@ -550,8 +550,8 @@ def trace_rules(e):
         return x
     if isinstance(x, E.Transpose):
         return E.Trace(x.args[0])
-    if isinstance(x, E.Add):
-        return E.Add(*[E.Trace(a) for a in x.args])
+    if isinstance(x, E.Add) and not any(a.is_scalar for a in x.args):
+        return E.Add(*[E.Trace(a) for a in x.args])   # a 1×1 term is added to every entry: no split
     if isinstance(x, (E.Mul, E.Neg)):
         c, rest = split_coef(x)
         scalars = [f for f in (rest.args if isinstance(rest, E.Mul) else []) if f.is_scalar]
@@ -727,3 +727,48 @@ def diag_scalars(e):
     if c == 1 and not scalars:
         return e
     return scale(c, mk_mul(scalars + [E.DiagMat(core)]))
+
+
+@rule(E.Transpose)
+def transpose_hadamard(e):
+    """(A ⊙ B)ᵀ = Aᵀ ⊙ Bᵀ."""
+    x = e.args[0]
+    return E.Hadamard(E.Transpose(x.args[0]), E.Transpose(x.args[1])) if isinstance(x, E.Hadamard) else e
+
+
+@rule(E.Mul)
+def mul_kron_absorb(e):
+    """(a ⊗ I) M = a ⊗ M for a column a, M (bᵀ ⊗ I) = bᵀ ⊗ M for a row bᵀ (mixed product with 1 ⊗ M)."""
+    args = list(e.args)
+    for i in range(len(args) - 1):
+        p, q = args[i], args[i + 1]
+        if _kron_with_identity(p, 1) and not isinstance(q, E.Kron) and not q.is_scalar:
+            args[i:i + 2] = [E.Kron(p.args[0], q)]
+            return mk_mul(args)
+        if _kron_with_identity(q, 0) and not isinstance(p, E.Kron) and not p.is_scalar:
+            args[i:i + 2] = [E.Kron(q.args[0], p)]
+            return mk_mul(args)
+    return e
+
+
+def _kron_with_identity(x, axis):
+    """True for a ⊗ I where a is a column (axis 1) or a row (axis 0)."""
+    return isinstance(x, E.Kron) and isinstance(x.args[1], E.Identity) and x.args[0].shape[axis] == 1
+
+
+@rule(E.Mul)
+def mul_diag_diag(e):
+    """diag(a) diag(b) = diag(a ⊙ b)."""
+    args = list(e.args)
+    for i in range(len(args) - 1):
+        p, q = args[i], args[i + 1]
+        if isinstance(p, E.DiagMat) and isinstance(q, E.DiagMat):
+            args[i:i + 2] = [E.DiagMat(E.Hadamard(p.args[0], q.args[0]))]
+            return mk_mul(args)
+    return e
+
+
+@rule(E.Kron)
+def kron_zero(e):
+    """0 ⊗ A = A ⊗ 0 = 0."""
+    return E.Zero(e.shape) if any(isinstance(a, E.Zero) for a in e.args) else e
