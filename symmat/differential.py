@@ -294,10 +294,11 @@ class _D:
         return out
 
     def depends(self, e):
-        """True if `e` contains the variable."""
+        """True if `e` varies with the variable (step and sign are constant almost everywhere)."""
         key = ("dep", e)
         if key not in self.memo:
-            self.memo[key] = e == self.wrt or any(self.depends(a) for a in e.args)
+            piecewise_constant = isinstance(e, E.Apply) and e.fn in ("step", "sign")
+            self.memo[key] = e == self.wrt or not piecewise_constant and any(self.depends(a) for a in e.args)
         return self.memo[key]
 
 
