@@ -4,24 +4,34 @@ A result (a `Derivative` or several) is shown with what it is (kind,
 variable, layout, shape, convention), optionally the derivation steps and
 the verification verdict. Each format is one function; none computes
 anything, they only arrange what the result already holds.
+
+Notes formats (LaTeX, Markdown, JSON) always carry the whole derivation —
+statement, every step with its rule, result, and the element table when a
+verification with elements is given — so that they can be pasted into
+notes as they are. A step's formula mixes prose and math ("…, for every
+factor"); in LaTeX the runs of English words go in ``\\text{…}`` and the
+rest is set as math (`prose_latex`).
 """
 
 import json
 
 
 def _items(result):
+    """The derivatives of a result (one, or several)."""
     return list(result) if isinstance(result, list) else [result]
 
 
 def _symbol(r, latex=False):
-    kind = {"grad": "∂f/∂", "jacobian": "∂f/∂", "hessian": "∇²f by ", "derivative": "∂vec(F)/∂vec("}
+    """∂f/∂x, ∂vec(F)/∂vec(X) or ∇²f for a result, as text or LaTeX."""
     if latex:
-        return {"hessian": f"\\nabla^2_{{{r.wrt.name}}} f",
-                "derivative": f"\\frac{{\\partial \\operatorname{{vec}}(F)}}{{\\partial \\operatorname{{vec}}({r.wrt.name})}}"
-                }.get(r.kind, f"\\frac{{\\partial f}}{{\\partial {r.wrt.name}}}")
+        from .printing.latex import name
+        x = name(r.wrt.name)
+        return {"hessian": f"\\nabla^2_{{{x}}} f",
+                "derivative": f"\\frac{{\\partial \\operatorname{{vec}}(F)}}{{\\partial \\operatorname{{vec}}({x})}}"
+                }.get(r.kind, f"\\frac{{\\partial f}}{{\\partial {x}}}")
     if r.kind == "derivative" and not r.wrt.is_scalar and getattr(r, "vectorised", True):
         return f"∂vec(F)/∂vec({r.wrt.name})"
-    return kind.get(r.kind, "∂f/∂") + r.wrt.name if r.kind != "hessian" else f"∇²f by {r.wrt.name}"
+    return f"∇²f by {r.wrt.name}" if r.kind == "hessian" else f"∂f/∂{r.wrt.name}"
 
 
 def render_text(result, steps=False, report=None, ascii=False):
@@ -36,7 +46,7 @@ def render_text(result, steps=False, report=None, ascii=False):
             out.append("derivation:")
             out.extend(f"  {k + 1}. {s.text(ascii=ascii)}" for k, s in enumerate(r.steps))
         if report:
-            out.append(str(report[i]))
+            out.append(report[i].text() if hasattr(report[i], "text") else str(report[i]))
     if isinstance(result, list) and len(result) > 1 and hasattr(result, "text"):
         lines = result.text(ascii=ascii).splitlines()
         if lines and lines[-1].startswith("∇f"):
@@ -44,36 +54,144 @@ def render_text(result, steps=False, report=None, ascii=False):
     return "\n".join(out)
 
 
-def render_latex(result, steps=False, report=None):
-    """LaTeX: an align* block with the derivation and the result."""
+MATH_WORDS = {"tr", "det", "log", "exp", "sym", "diag", "vec", "sum", "sqrt", "softmax", "logsumexp",
+              "sigmoid", "relu", "tanh", "sin", "cos", "tan", "mean", "inv", "logdet", "softplus", "abs",
+              "sign", "step", "df", "dx", "dX", "dU", "dV", "dF"}
+_SHORT_WORDS = {"a", "an", "as", "at", "be", "by", "if", "in", "is", "of", "on", "or", "to", "eq"}
+
+
+def _is_word(w):
+    """True for an English word of a step's prose (not a function name or a differential)."""
+    if w in MATH_WORDS or not w.isalpha() or len(w) > 1 and not w[1:].islower():
+        return False
+    return len(w) >= 3 or w in _SHORT_WORDS
+
+
+def prose_latex(s):
+    """A step's text as LaTeX math: runs of words in \\text{…}, the rest as formulas."""
+    import re
+    from .api import _stage
+    _text_to_latex = _stage("derivative")._text_to_latex   # keeps symmat.derivative the function
+    toks = [t for t in re.split(r"(\s+|[()⟨⟩,;:.|])", s) if t]
+    out, words = [], []
+    for i, tok in enumerate(toks):
+        nxt = next((t for t in toks[i + 1:] if not t.isspace()), "")
+        word = _is_word(tok) and (tok != "a" or _is_word(nxt))
+        if word or words and (tok.isspace() or tok.isdigit() or tok in ",.;:" and (_is_word(nxt) or nxt.isdigit())):
+            words.append(tok)
+            continue
+        out.append(_flush(words))
+        words = []
+        out.append(_operator(tok) if tok in MATH_WORDS else _text_to_latex(tok))
+    out.append(_flush(words))
+    return "".join(out)
+
+
+def _operator(word):
+    """A function name as an upright LaTeX operator (differentials stay as they are)."""
+    if word in ("log", "exp", "det", "sin", "cos", "tan", "tanh"):
+        return "\\" + word + " "
+    return word if word.startswith("d") and len(word) == 2 else f"\\operatorname{{{word}}}"
+
+
+def _flush(words):
+    """Collected prose as \\text{ … } (spaced, since math mode drops the spaces around it)."""
+    text = "".join(words)
+    body = text.rstrip()
+    if not body:
+        return text
+    return f"\\text{{ {latex_words(body)} }}"
+
+
+def step_latex(step):
+    """The formula of a step as LaTeX, without its rule, its prose as text."""
+    from .printing.latex import to_latex
+    return "".join(prose_latex(p) if isinstance(p, str) else to_latex(p) for p in step.parts).strip()
+
+
+_LATEX_WORDS = {"\\": "\\textbackslash{}", "_": "\\_", "{": "\\{", "}": "\\}", "&": "\\&", "%": "\\%",
+                "#": "\\#", "$": "\\$", "×": "$\\times$", "ᵀ": "$^{\\top}$", "−": "-", "⊙": "$\\odot$",
+                "σ": "$\\sigma$", "∂": "$\\partial$", "⁻¹": "$^{-1}$", "²": "$^{2}$"}
+
+
+def latex_words(s):
+    """Words made safe for LaTeX text mode (one pass, so no replacement is replaced again)."""
+    import re
+    pattern = "|".join(re.escape(k) for k in sorted(_LATEX_WORDS, key=len, reverse=True))
+    return re.sub(pattern, lambda m: _LATEX_WORDS[m.group(0)], s)
+
+
+_ASCII = [("∂", "d"), ("∇²f", "Hessian of f"), ("×", "x"), ("⟨", "<"), ("⟩", ">"), ("⇒", "=>")]
+
+
+def _ascii_words(line):
+    """The heading words of a text report in ASCII (the formulas are ASCII already)."""
+    for a, b in _ASCII:
+        line = line.replace(a, b)
+    return line
+
+
+def render_latex(result, steps=True, report=None):
+    """LaTeX notes: the statement, every step with its rule, the result, the verification."""
     out = []
     for i, r in enumerate(_items(result)):
+        out.append(f"% symmat: {r.heading()}")
+        out.append(f"\\[ f = {r.f.latex()} \\]")
         out.append("\\begin{align*}")
         if steps:
-            out.extend(f"  & {s.latex()} \\\\" for s in r.steps)
+            for s in r.steps[1:] if r.steps and not r.steps[0].rule else r.steps:
+                rule = f" && \\text{{({latex_words(s.rule)})}}" if s.rule else ""
+                out.append(f"  & {step_latex(s)}{rule} \\\\")
         out.append(f"  {_symbol(r, latex=True)} &= {r.latex()}")
         out.append("\\end{align*}")
         if report:
-            out.append(report[i].latex() if hasattr(report[i], "latex") else str(report[i]))
+            out.append(_verification_latex(report[i]))
     return "\n".join(out)
 
 
-def render_markdown(result, steps=False, report=None):
-    """Markdown notes: statement, steps with their rules, result, verdict."""
+def _verification_latex(rep):
+    """A verification verdict as LaTeX text, with its element table in an align* block."""
+    if not hasattr(rep, "table_latex"):
+        return rep.latex() if hasattr(rep, "latex") else latex_words(str(rep))
+    out = latex_words(str(rep)) + "."
+    if rep.table_latex:
+        rows = " \\\\\n".join(f"  {a} &= {b}" for a, b in rep.table_latex)
+        out += "\n\\begin{align*}\n" + rows + "\n\\end{align*}"
+    return out
+
+
+def render_markdown(result, steps=True, report=None, fold=False):
+    """Markdown notes: statement, steps with their rules, result, verdict (steps folded with `fold`)."""
     out = []
     for i, r in enumerate(_items(result)):
-        out.append(f"**{r.kind.capitalize()} of** ${r.f.latex()}$ **by** ${r.wrt.name}$ "
-                   f"({r.heading()})\n")
+        what = r.heading()
+        out.append(f"**{what[0].upper() + what[1:]}** of $f = {r.f.latex()}$\n")
         if steps:
+            lines = []
             for k, s in enumerate(r.steps):
                 rule = f" *({s.rule})*" if s.rule else ""
-                out.append(f"{k + 1}. ${s.latex().split(' \\quad')[0]}${rule}")
-            out.append("")
+                lines.append(f"{k + 1}. ${step_latex(s)}${rule}")
+            if fold:
+                out.append("<details><summary>derivation</summary>\n\n" + "\n".join(lines) + "\n\n</details>\n")
+            else:
+                out.extend(lines + [""])
         out.append(f"$$ {_symbol(r, latex=True)} = {r.latex()} $$")
         if report:
             out.append("")
             out.append(report[i].markdown() if hasattr(report[i], "markdown") else str(report[i]))
-    return "\n".join(out)
+        out.append("")
+    out += _gradient_vector_markdown(result)
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _gradient_vector_markdown(result):
+    """∇f = [∂f/∂x, ∂f/∂y, …] for several scalar variables (SPEC §2)."""
+    items = _items(result)
+    if len(items) < 2 or not all(r.wrt.is_scalar for r in items):
+        return []
+    from .printing.latex import to_latex
+    entries = " \\\\ ".join(to_latex(r.body) for r in items)
+    return [f"$$ \\nabla f = \\begin{{bmatrix}} {entries} \\end{{bmatrix}} $$", ""]
 
 
 def to_data(r, steps=True, report=None):
@@ -89,7 +207,12 @@ def to_data(r, steps=True, report=None):
     if steps:
         data["steps"] = [{"rule": s.rule, "text": s.text(), "latex": s.latex()} for s in r.steps]
     if report is not None:
-        data["verification"] = {"ok": report.ok, "method": report.method, "text": str(report)}
+        data["verification"] = {"ok": report.ok, "method": report.method, "text": str(report),
+                                "sizes": getattr(report, "sizes", None),
+                                "expansion": getattr(report, "expansion", None),
+                                "table": [{"entry": a, "value": b} for a, b in getattr(report, "table", None) or []],
+                                "table_latex": [{"entry": a, "value": b}
+                                                for a, b in getattr(report, "table_latex", None) or []]}
     return data
 
 
@@ -105,12 +228,15 @@ def render_numpy(result, steps=False, report=None):
     return "\n\n".join(r.to_numpy() for r in _items(result))
 
 
+NOTES = ("latex", "markdown", "json")   # formats for notes and programs: always the whole derivation
+
+
 def render_result(result, fmt, steps=False, report=None):
-    """The result in the format asked."""
+    """The result in the format asked (LaTeX, Markdown and JSON always carry the derivation)."""
     if fmt in ("text", "ascii"):
         return render_text(result, steps, report, ascii=fmt == "ascii")
     return {"latex": render_latex, "markdown": render_markdown, "json": render_json,
-            "numpy": render_numpy}[fmt](result, steps, report)
+            "numpy": render_numpy}[fmt](result, steps or fmt in NOTES, report)
 
 
 def render_check(report, fmt):
