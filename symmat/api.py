@@ -62,6 +62,8 @@ def verify(result, sizes=None, elements=False, timeout=60.0, max_size=6):
     return _stage("verify").verify(result, sizes=sizes, elements=elements, timeout=timeout, max_size=max_size)
 
 
-def check(f, wrt, claim, where=None, layout="mixed", symmetric="sym", limits=None):
+def check(f, wrt, claim, where=None, layout="mixed", symmetric="sym", limits=None,
+          timeout=None, max_size=None):
     """Decide whether `claim` is the derivative of `f` by `wrt` (SPEC §5)."""
-    return _stage("check").check(f, wrt, claim, where=where, layout=layout, symmetric=symmetric, limits=limits)
+    return _stage("check").check(f, wrt, claim, where=where, layout=layout, symmetric=symmetric,
+                                 limits=limits, timeout=timeout, max_size=max_size)

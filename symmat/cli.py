@@ -125,6 +125,10 @@ def main(argv=None):
     except InternalError as e:
         _fail(args, f"symmat: {e}")
         return 3
+    except BrokenPipeError:   # `symmat … | head`: the reader left; nothing more to say
+        import os
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except RecursionError:
         _fail(args, "symmat: the expression is nested too deeply (raise the limit with --max-depth)")
         return 2
@@ -211,7 +215,8 @@ def cmd_check(args):
     """symmat check EXPR --wrt X --claim C: exit 0 right, 1 wrong."""
     from .api import check
     report = check(_read(args.expr), wrt=args.wrt, claim=args.claim, where=args.where,
-                   layout=args.layout, symmetric=args.symmetric, limits=_limits(args))
+                   layout=args.layout, symmetric=args.symmetric, limits=_limits(args),
+                   timeout=args.verify_timeout, max_size=args.max_size)
     from .report import render_check
     print(render_check(report, args.format))
     return 0 if report.ok else 1

@@ -285,8 +285,10 @@ def mul_ones_first(e):
 
 @rule(E.Neg)
 def neg_canonical(e):
-    """-x is written as the coefficient -1 (folded into a product's coefficient)."""
+    """-x is the coefficient -1 (folded into a product's); -(a + b) = -a - b."""
     c, rest = split_coef(e)
+    if isinstance(rest, E.Add):
+        return E.Add(*[scale(c * k, r) for k, r in map(split_coef, rest.args)])
     return scale(c, rest)
 
 
