@@ -1,0 +1,632 @@
+"""Verification by element-wise expansion (SPEC §4): sympy confirms a closed form.
+
+The meaning of a derivative (SPEC §2) is implemented here a second time,
+independently of the differentiator: `f` is expanded entry by entry at a
+concrete instance (`expand`), SymPy differentiates by each entry symbol, and
+the true derivative is assembled in the kind, layout and symmetric
+convention asked. The closed form is expanded at the same instance and the
+two are compared entry by entry.
+
+Design decisions:
+
+* Truth. With ``D(e, i, j)`` the derivative of `e` by entry (i, j) of X:
+  grad has X's shape (its transpose in numerator layout); a Jacobian is
+  ``J[a, b] = D(vec(F)[a], vec(X)[b])`` (column-major vec, so a vector or a
+  row vector is just the list of its entries), transposed in denominator
+  layout; a scalar's Jacobian is one row; by a scalar the derivative has
+  F's shape (its transpose in denominator layout); the Hessian is the
+  Jacobian of vec of the gradient. By a symmetric X the entries a_ij = a_ji
+  share one symbol, so SymPy's derivative by it is the *entrywise*
+  convention; the default *sym* convention halves the off-diagonal ones. By
+  a diagonal X only the diagonal entries are variables; the others give 0.
+* Comparison. Exact first: a difference whose expansion (after `together`,
+  of its numerator) is 0 is equal; a difference of rational functions whose
+  numerator does not expand to 0 is unequal — both are decisions. Anything
+  else (exp, log, sqrt, Heaviside, …), or a variable whose property cannot
+  be written in symbols (orthogonal), goes to a numeric comparison at
+  several random points, chosen so that the expressions are defined:
+  entries in (0.5, 1.5) where log, sqrt or fractional powers occur, square
+  matrices made diagonally dominant where something is inverted, spd
+  matrices as B Bᵀ + n I, orthogonal ones from a QR factorisation.
+* Time. The exact phase may use half of the budget (at most
+  `EXACT_SECONDS`; an entry with exp, log, sqrt, … at most
+  `FUNCTION_SECONDS`), after which the remaining entries are compared
+  numerically; the whole run is bounded by
+  `timeout` (SIGALRM on the main thread, clock checks between entries
+  elsewhere) and overrunning raises `LimitError` naming ``--verify-timeout``.
+"""
+
+import signal
+import threading
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import sympy
+
+from . import expr as E
+from .errors import DerivativeError, LimitError
+from .expand import (colmajor, concrete_sizes, expand, symbol_env, variables_of)
+
+TOLERANCE = 1e-9
+POINTS = 5
+EXACT_SECONDS = 10.0     # the most the exact phase may take before numbers decide the rest
+FUNCTION_SECONDS = 0.25  # per entry whose difference has exp, log, sqrt, …
+SEED = 20240601
+
+
+# ----------------------------------------------------------------- report
+
+@dataclass
+class Mismatch:
+    """The first failing entry: 1-based index in the result, both values."""
+
+    index: tuple
+    expected: str
+    got: str
+    reason: str = "value"          # 'value', 'shape' or 'undecided'
+    point: dict = None             # the numeric point (name → nested list), if numeric
+    scalar: bool = False           # True when the result is 1×1 (no index worth naming)
+
+    def __str__(self):
+        """The mismatch in words."""
+        if self.reason == "shape":
+            return f"the result is {self.got} but the derivative is {self.expected}"
+        if self.reason == "undecided":
+            return "no point could be found where both sides are defined"
+        at = "the value" if self.scalar else f"entry {self.index}"
+        return f"{at}: expected {self.expected}, the closed form gives {self.got}"
+
+
+@dataclass
+class Report:
+    """Outcome of a verification: verdict, method, instance, table."""
+
+    ok: bool
+    method: str
+    sizes: dict
+    mismatch: Mismatch = None
+    table: list = None
+    kind: str = "grad"
+    wrt: str = ""
+    convention: str = None
+    expansion: str = None
+    seconds: float = 0.0
+    table_latex: list = field(default=None, repr=False)
+
+    def _where(self):
+        """The instance, for the verdict line."""
+        sizes = ", ".join(f"{k}={v}" for k, v in self.sizes.items())
+        conv = f"; {self.convention}" if self.convention else ""
+        return f" (sizes {sizes}{conv})" if sizes else (f" ({self.convention})" if conv else "")
+
+    def __str__(self):
+        """A one-line verdict."""
+        if self.ok:
+            how = "exactly" if self.method == "exact" else self.method
+            return f"verified {how}: the closed form agrees with the element-wise expansion{self._where()}"
+        if self.mismatch is not None and self.mismatch.reason == "undecided":
+            return f"not verified: {self.mismatch}{self._where()}"
+        return f"wrong: {self.mismatch}{self._where()}"
+
+    def __bool__(self):
+        """A report is truthy when the check passed."""
+        return self.ok
+
+    def text(self):
+        """The verdict, the expansion and the element table as plain text."""
+        lines = [str(self)]
+        if self.expansion:
+            lines.append(f"  f = {self.expansion}")
+        lines += [f"  {label} = {value}" for label, value in self.table or []]
+        return "\n".join(lines)
+
+    def latex(self):
+        """The verdict and the element table as LaTeX."""
+        out = f"\\text{{{_latex_text(str(self))}}}"
+        rows = [f"{a} &= {b}" for a, b in self.table_latex or []]
+        if rows:
+            out += "\n\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
+        return out
+
+    def markdown(self):
+        """The verdict and the element table as Markdown (math in $…$)."""
+        mark = "✓" if self.ok else "✗"
+        out = f"**{mark} {str(self)}**"
+        if self.table_latex:
+            out += "\n\n| entry | value |\n| --- | --- |\n"
+            out += "\n".join(f"| ${a}$ | ${b}$ |" for a, b in self.table_latex)
+        return out
+
+    def _repr_markdown_(self):
+        """Jupyter display."""
+        return self.markdown()
+
+
+def _latex_text(s):
+    """Escape text for \\text{…}."""
+    for a, b in (("\\", "\\textbackslash{}"), ("_", "\\_"), ("{", "\\{"), ("}", "\\}"),
+                 ("&", "\\&"), ("%", "\\%"), ("#", "\\#"), ("$", "\\$")):
+        s = s.replace(a, b)
+    return s
+
+
+# ----------------------------------------------------------------- time limit
+
+class _Expired(Exception):
+    """Raised inside SymPy work when a time limit passes."""
+
+
+class Budget:
+    """A wall-clock limit; on the main thread SIGALRM interrupts long SymPy calls."""
+
+    def __init__(self, seconds, outer=None):
+        """A limit of `seconds`, never past an enclosing one."""
+        self.seconds = float(seconds)
+        self.end = time.monotonic() + self.seconds
+        if outer is not None:
+            self.end = min(self.end, outer.end)
+        self.outer = outer
+        self.saved = None
+
+    def left(self):
+        """Seconds remaining."""
+        return self.end - time.monotonic()
+
+    def check(self):
+        """Raise `_Expired` if the time is up."""
+        if self.left() <= 0:
+            raise _Expired()
+
+    def __enter__(self):
+        """Arm the alarm (where possible), remembering any alarm the caller had set."""
+        if _can_alarm():
+            self.started = time.monotonic()
+            self.saved = signal.signal(signal.SIGALRM, _on_alarm)
+            self.caller_timer = signal.setitimer(signal.ITIMER_REAL, max(self.left(), 1e-3))
+        return self
+
+    def __exit__(self, *exc):
+        """Disarm, restoring the enclosing alarm (ours or the caller's)."""
+        if self.saved is not None:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.saved)
+            if self.outer is not None and self.outer.saved is not None:
+                signal.setitimer(signal.ITIMER_REAL, max(self.outer.left(), 1e-3))
+            elif self.caller_timer[0] > 0:
+                left = self.caller_timer[0] - (time.monotonic() - self.started)
+                signal.setitimer(signal.ITIMER_REAL, max(left, 1e-3), self.caller_timer[1])
+        return False
+
+    def outer_expired(self):
+        """True when an enclosing budget (not only this one) has run out."""
+        return self.outer is not None and self.outer.left() <= 0
+
+
+def _can_alarm():
+    """True where SIGALRM can interrupt (Unix, main thread)."""
+    return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+
+
+def _on_alarm(signum, frame):
+    """Signal handler: the time is up."""
+    raise _Expired()
+
+
+def _timeout_error(timeout):
+    """The LimitError for an overrun, naming the option."""
+    return LimitError(f"verification took longer than the limit of {timeout:g} s "
+                      f"(raise it with --verify-timeout)")
+
+
+# ----------------------------------------------------------------- entry point
+
+def verify(result, sizes=None, elements=False, timeout=60.0, max_size=6):
+    """Check a `Derivative` against SymPy's element-wise derivative (SPEC §4)."""
+    start = time.monotonic()
+    budget = Budget(timeout)
+    try:
+        with budget:
+            report = _verify(result, sizes, elements, max_size, budget)
+    except _Expired:
+        raise _timeout_error(timeout) from None
+    report.seconds = time.monotonic() - start
+    return report
+
+
+def _verify(result, sizes, elements, max_size, budget):
+    """The verification proper, inside the time budget."""
+    inst = Instance(result, sizes, max_size)
+    truth = true_derivative(inst, budget)
+    budget.check()
+    claimed = expand(result.result, inst.env, inst.sizes)
+    report = Report(ok=True, method="exact", sizes=dict(inst.sizes), kind=result.kind,
+                    wrt=inst.wrt.name, convention=inst.convention_note())
+    if elements:
+        report.expansion, report.table, report.table_latex = element_table(inst, budget)
+    if truth.shape != claimed.shape:
+        report.ok, report.method = False, "shape"
+        report.mismatch = Mismatch(None, _fmt(truth.shape), _fmt(claimed.shape), "shape")
+        return report
+    compare(truth, claimed, inst, report, budget)
+    return report
+
+
+def _fmt(shape):
+    """A concrete shape as m×n."""
+    return f"{shape[0]}×{shape[1]}"
+
+
+# ----------------------------------------------------------------- the instance
+
+class Instance:
+    """The concrete instance: sizes, entry symbols, f expanded, the variable X."""
+
+    def __init__(self, result, sizes, max_size):
+        """Make `result`'s instance: concrete sizes, entry symbols, f expanded."""
+        self.kind, self.layout = result.kind, result.layout
+        self.convention = getattr(result, "symmetric", "sym")
+        self.f, self.wrt = result.f, result.wrt
+        exprs = [self.f, result.result, self.wrt]
+        self.sizes = concrete_sizes(exprs, sizes, max_size)
+        self.variables = variables_of(exprs)
+        self.env = symbol_env(self.variables, self.sizes)
+        own = {v.name for v in self.f.variables()}
+        for v in self.variables:  # a size written as a scalar (𝟏/n) is that size
+            if v.shape == (1, 1) and v.name in self.sizes and v.name not in own:
+                self.env[v.name] = sympy.Matrix([[self.sizes[v.name]]])
+        self.F = expand(self.f, self.env, self.sizes)
+        self.X = self.env[self.wrt.name]
+        self.exprs = exprs
+
+    @property
+    def symmetric(self):
+        """True when X's entries a_ij = a_ji share a symbol."""
+        return self.wrt.has("symmetric") and "diagonal" not in self.wrt.props
+
+    def convention_note(self):
+        """Which convention a result by a symmetric matrix is in, or None."""
+        if not self.symmetric:
+            return None
+        return ("symmetric gradient sym(G)" if self.convention == "sym"
+                else "entrywise derivative G + Gᵀ − G⊙I")
+
+    def D(self, e, i, j):
+        """The derivative of scalar sympy `e` by entry (i, j) of X, in the convention."""
+        s = self.X[i, j]
+        if not isinstance(s, sympy.Symbol):
+            return sympy.S.Zero
+        d = sympy.diff(e, s)
+        if self.symmetric and self.convention == "sym" and i != j:
+            d = d / 2
+        return d
+
+    def x_entries(self):
+        """The entries (i, j) of X in column-major (vec) order."""
+        rows, cols = self.X.shape
+        return [(i, j) for j in range(cols) for i in range(rows)]
+
+    def numeric_only(self):
+        """True when a property of the instance is not written in its symbols."""
+        return any("orthogonal" in v.props for v in self.variables)
+
+
+# ----------------------------------------------------------------- the true derivative
+
+def true_derivative(inst, budget):
+    """The derivative SPEC §2 defines, as a sympy Matrix at the instance."""
+    f_shape, x_shape = inst.f.shape, inst.wrt.shape
+    scalar_f, scalar_x = f_shape == (1, 1), x_shape == (1, 1)
+    kind, denominator = inst.kind, inst.layout == "denominator"
+    if kind in ("grad", "hessian") and not scalar_f:
+        raise DerivativeError(f"{kind} needs a scalar function")
+    if kind == "hessian":
+        return _hessian(inst, budget)
+    if scalar_f and kind in ("grad", "derivative"):
+        out = _grad(inst, budget)
+        return out.T if inst.layout == "numerator" else out
+    if scalar_x:
+        out = inst.F.applyfunc(lambda t: inst.D(t, 0, 0))
+        return out.T if denominator else out
+    out = _jacobian(inst, colmajor(inst.F), budget)
+    return out.T if denominator else out
+
+
+def _grad(inst, budget):
+    """G_ij = D(f, i, j): the gradient in X's shape."""
+    rows, cols = inst.X.shape
+    f = inst.F[0, 0]
+    out = sympy.zeros(rows, cols)
+    for i, j in inst.x_entries():
+        budget.check()
+        out[i, j] = inst.D(f, i, j)
+    return _no_delta(out)
+
+
+def _jacobian(inst, ys, budget):
+    """J[a, b] = D(ys[a], vec(X)[b])."""
+    xs = inst.x_entries()
+    out = sympy.zeros(len(ys), len(xs))
+    for a, y in enumerate(ys):
+        for b, (i, j) in enumerate(xs):
+            budget.check()
+            out[a, b] = inst.D(y, i, j)
+    return _no_delta(out)
+
+
+def _hessian(inst, budget):
+    """The Jacobian of vec of the gradient."""
+    return _jacobian(inst, colmajor(_grad(inst, budget)), budget)
+
+
+def _no_delta(m):
+    """Drop what vanishes away from the kinks: DiracDelta, d sign(u), d step(u).
+
+    Derivatives are compared at points off the kinks of abs, relu, sign and
+    step, where these are 0 (SymPy leaves ``Derivative(sign(u), x)``
+    unevaluated when it cannot tell that u is real, e.g. u = z/γ).
+    """
+    if not m.has(sympy.DiracDelta, sympy.Derivative):
+        return m
+    return m.applyfunc(_smooth)
+
+
+def _smooth(t):
+    """One entry of `_no_delta`."""
+    t = t.replace(sympy.DiracDelta, lambda *a: sympy.S.Zero)
+    return t.replace(lambda e: isinstance(e, sympy.Derivative)
+                     and isinstance(e.expr, (sympy.sign, sympy.Heaviside)), lambda e: sympy.S.Zero)
+
+
+# ----------------------------------------------------------------- comparison
+
+def compare(truth, claimed, inst, report, budget):
+    """Fill `report` with the verdict of truth == claimed, exact where possible."""
+    cells = [(i, j) for i in range(truth.rows) for j in range(truth.cols)]
+    undecided = _exact_phase(truth, claimed, cells, inst, report, budget)
+    if not report.ok or not undecided:
+        return
+    _numeric_phase(truth, claimed, undecided, inst, report, budget)
+
+
+def _exact_phase(truth, claimed, cells, inst, report, budget):
+    """Decide exactly what is cheap to decide; return the cells left for numbers.
+
+    Rational differences get the exact phase's budget (half the time, at
+    most `EXACT_SECONDS`); a difference with exp, log, sqrt, … gets
+    `FUNCTION_SECONDS` (and once one such entry is undecided, the others
+    go straight to numbers), since its expansion grows fast and rarely pays.
+    """
+    undecided, functions_pay = [], True
+    phase_end = time.monotonic() + min(budget.left() / 2, EXACT_SECONDS)
+    for i, j in cells:
+        budget.check()
+        d = truth[i, j] - claimed[i, j]
+        left = phase_end - time.monotonic()
+        rational = d.is_rational_function()
+        limit = left if rational else min(left, FUNCTION_SECONDS if functions_pay else 0)
+        verdict = _try_exact(d, limit, budget) if limit > 0 or d == 0 else None
+        if verdict is None and not rational:
+            functions_pay = False  # its neighbours are alike: leave them to numbers
+        if verdict is False and inst.numeric_only():
+            verdict = None
+        if verdict is False:
+            report.ok = False
+            report.mismatch = Mismatch((i + 1, j + 1), str(truth[i, j]), str(claimed[i, j]),
+                                       scalar=truth.shape == (1, 1))
+            return []
+        if verdict is None:
+            undecided.append((i, j))
+    return undecided
+
+
+def _try_exact(d, seconds, budget):
+    """`exact_zero(d)` within `seconds` (None when it takes longer)."""
+    if d == 0:
+        return True
+    if seconds <= 0:
+        return None
+    limit = Budget(seconds, outer=budget)
+    try:
+        with limit:
+            return exact_zero(d)
+    except _Expired:
+        if limit.outer_expired():
+            raise
+        return None
+
+
+def exact_zero(d):
+    """True if `d` is identically 0, False if it certainly is not, None if undecided."""
+    if d == 0:
+        return True
+    num, _ = sympy.fraction(sympy.together(d))
+    num = sympy.expand(num)
+    if num == 0:
+        return True
+    if num.is_polynomial(*num.free_symbols) and not num.atoms(sympy.Function):
+        return False
+    return None
+
+
+def _numeric_phase(truth, claimed, cells, inst, report, budget):
+    """Compare the undecided cells at random points where both sides are defined."""
+    syms = sorted({s for m in inst.env.values() for s in m.free_symbols}, key=str)
+    fn = _lambdify(syms, [truth[c] for c in cells] + [claimed[c] for c in cells])
+    rng = np.random.default_rng(SEED)
+    good = tries = 0
+    while good < POINTS and tries < 4 * POINTS:
+        budget.check()
+        tries += 1
+        values = sample_point(inst, rng)
+        with np.errstate(all="ignore"):
+            out = np.asarray(fn(*[values[s] for s in syms]), dtype=complex).ravel()
+        expected, got = out[:len(cells)], out[len(cells):]
+        if not (_defined(expected) and _defined(got)):
+            continue  # outside the domain of one side (a log or sqrt of a negative): another point
+        good += 1
+        bad = _first_bad(expected, got)
+        if bad is not None:
+            _numeric_mismatch(report, cells[bad], expected[bad], got[bad], inst, values,
+                              truth.shape == (1, 1))
+            break
+    report.method = f"numeric (tolerance {TOLERANCE:g}, {good} point{'s' if good != 1 else ''})"
+    if good == 0:
+        report.ok = False
+        report.mismatch = Mismatch(None, "", "", "undecided")
+
+
+def _defined(values):
+    """True when every value is finite and real."""
+    real = np.abs(values.imag) <= TOLERANCE * np.maximum(1.0, np.abs(values.real))
+    return bool(np.all(np.isfinite(values)) and np.all(real))
+
+
+def _first_bad(expected, got):
+    """Index of the first value outside the tolerance, or None."""
+    scale = np.maximum(1.0, np.maximum(np.abs(expected), np.abs(got)))
+    bad = ~(np.abs(expected - got) <= TOLERANCE * scale)
+    return int(np.argmax(bad)) if bad.any() else None
+
+
+def _numeric_mismatch(report, cell, expected, got, inst, values, scalar):
+    """Record a numeric counterexample with its point."""
+    report.ok = False
+    point = {v.name: inst.env[v.name].subs(values).tolist() for v in inst.variables}
+    report.mismatch = Mismatch((cell[0] + 1, cell[1] + 1), _num(expected), _num(got), "value",
+                               {k: _plain(v) for k, v in point.items()}, scalar=scalar)
+
+
+def _num(z):
+    """A number for a message."""
+    z = complex(z)
+    return f"{z.real:.12g}" if abs(z.imag) <= TOLERANCE else f"{z:.12g}"
+
+
+def _plain(rows):
+    """A sympy value matrix as floats (a scalar for 1×1)."""
+    flat = [[float(x) for x in r] for r in rows]
+    return flat[0][0] if len(flat) == 1 and len(flat[0]) == 1 else flat
+
+
+def _lambdify(syms, exprs):
+    """A fast numeric function of the symbols for a list of expressions."""
+    try:
+        return sympy.lambdify(syms, exprs, modules="numpy")
+    except Exception:  # a function numpy's printer lacks: evaluate with sympy instead
+        return lambda *args: [_evalf(e, dict(zip(syms, args))) for e in exprs]
+
+
+def _evalf(e, point):
+    """The complex value of `e` at `point`, NaN where SymPy cannot give a number."""
+    try:
+        return complex(sympy.N(e.subs(point)))
+    except (TypeError, ValueError, ArithmeticError):
+        return complex("nan")
+
+
+# ----------------------------------------------------------------- sample points
+
+POSITIVE_FUNCTIONS = {"log", "sqrt"}
+
+
+def _needs(inst):
+    """(positive entries?, invertible square matrices?) for the expressions."""
+    positive = invertible = False
+    for root in inst.exprs:
+        for n in root.walk():
+            if isinstance(n, E.Apply) and n.fn in POSITIVE_FUNCTIONS or isinstance(n, E.LogDet):
+                positive = True
+            if isinstance(n, (E.Power, E.HadPow)) and n.params[0].denominator != 1:
+                positive = True
+            if isinstance(n, (E.Inverse, E.Det, E.LogDet)) or isinstance(n, E.Power) and n.params[0] < 0:
+                invertible = True
+    return positive, invertible
+
+
+def sample_point(inst, rng):
+    """Random numeric values for every entry symbol (dict Symbol → float)."""
+    positive, invertible = _needs(inst)
+    values = {}
+    for var in inst.variables:
+        m = inst.env[var.name]
+        a = _sample_matrix(var, m.shape, rng, positive, invertible)
+        for i in range(m.rows):
+            for j in range(m.cols):
+                if isinstance(m[i, j], sympy.Symbol):
+                    values[m[i, j]] = float(a[i, j])
+    return values
+
+
+def _sample_matrix(var, shape, rng, positive, invertible):
+    """A random value for one variable, in the domain its properties and the expressions need."""
+    rows, cols = shape
+    if "orthogonal" in var.props:
+        q, r = np.linalg.qr(rng.normal(size=shape))
+        return q * np.sign(np.diag(r))
+    if var.has("spd"):
+        b = rng.uniform(-1, 1, size=shape)
+        return b @ b.T + rows * np.eye(rows)
+    a = rng.uniform(0.5, 1.5, size=shape)
+    if not positive:
+        a *= rng.choice([-1.0, 1.0], size=shape)
+    if var.has("symmetric"):
+        a = np.triu(a) + np.triu(a, 1).T
+    if rows == cols and rows > 1 and (invertible or var.has("invertible")):
+        a = a + 2 * rows * np.eye(rows)
+    return a
+
+
+# ----------------------------------------------------------------- element table
+
+def element_table(inst, budget):
+    """The expansion of f and the rows (label, value) a teacher writes on the board."""
+    labels, values = [], []
+    for lab, lat, val in _table_rows(inst, budget):
+        labels.append((lab, str(val)))
+        values.append((lat, sympy.latex(val)))
+    f = inst.F[0, 0] if inst.F.shape == (1, 1) else inst.F
+    return str(f), labels, values
+
+
+def _distinct_x(inst):
+    """X's entry symbols, row by row, each once."""
+    out = []
+    for i in range(inst.X.rows):
+        for j in range(inst.X.cols):
+            s = inst.X[i, j]
+            if isinstance(s, sympy.Symbol) and s not in out:
+                out.append(s)
+    return out
+
+
+def _table_rows(inst, budget):
+    """(text label, LaTeX label, derivative) for each row of the table."""
+    xs = _distinct_x(inst)
+    if inst.kind == "hessian":
+        f = inst.F[0, 0]
+        for a in xs:
+            for b in xs:
+                budget.check()
+                yield (f"∂²f/∂{a}∂{b}", f"\\frac{{\\partial^2 f}}{{\\partial {sympy.latex(a)}\\,"
+                       f"\\partial {sympy.latex(b)}}}", sympy.diff(f, a, b))
+        return
+    for label, latex, y in _f_entries(inst):
+        for s in xs:
+            budget.check()
+            yield (f"∂{label}/∂{s}", f"\\frac{{\\partial {latex}}}{{\\partial {sympy.latex(s)}}}",
+                   sympy.diff(y, s))
+
+
+def _f_entries(inst):
+    """(label, LaTeX label, entry) for each entry of f."""
+    F = inst.F
+    if F.shape == (1, 1):
+        return [("f", "f", F[0, 0])]
+    if F.cols == 1 or F.rows == 1:
+        return [(f"f_{k + 1}", f"f_{{{k + 1}}}", y) for k, y in enumerate(F)]
+    return [(f"f_{i + 1}{j + 1}", f"f_{{{i + 1}{j + 1}}}", F[i, j])
+            for i in range(F.rows) for j in range(F.cols)]
+
+
+__all__ = ["verify", "Report", "Mismatch", "exact_zero", "true_derivative", "Instance"]
