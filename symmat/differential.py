@@ -66,7 +66,7 @@ def fit(dx, shape):
 
 # ----------------------------------------------------------------- leaves
 
-@rule(E.Const, E.Identity, E.Ones, E.Zero, E.Basis, E.Commutation, name="constant")
+@rule(E.Const, E.Identity, E.Ones, E.Zero, E.Size, E.Basis, E.Commutation, name="constant")
 def d_const(e, d):
     """d(constant) = 0."""
     return None

@@ -241,6 +241,11 @@ def _const(e, args, env):
     return np.array([[float(e.value)]])
 
 
+def _size(e, args, env):
+    """A dimension as a 1×1 value."""
+    return np.array([[float(size(e.params[0], env, e))]])
+
+
 def _identity(e, args, env):
     """The identity of the bound size."""
     return np.eye(size(e.params[0], env, e))
@@ -448,7 +453,7 @@ def _logsumexp(e, args, env):
 
 
 RULES = {
-    E.Var: _var, E.Differential: _differential, E.Const: _const, E.Identity: _identity,
+    E.Var: _var, E.Differential: _differential, E.Const: _const, E.Size: _size, E.Identity: _identity,
     E.Ones: _ones, E.Zero: _zero, E.Basis: _basis, E.Commutation: _commutation,
     E.Matrix: _matrix, E.Add: _add, E.Neg: _neg, E.Mul: _mul, E.Div: _div,
     E.Hadamard: _hadamard, E.HadDiv: _haddiv, E.HadPow: _hadpow, E.Kron: _kron,

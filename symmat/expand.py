@@ -52,7 +52,7 @@ def size_order(exprs):
 def _node_dims(node):
     """The dimensions a node mentions (its shape and size parameters)."""
     dims = list(node.shape)
-    if isinstance(node, (E.Identity, E.Commutation)):
+    if isinstance(node, (E.Identity, E.Commutation, E.Size)):
         dims.extend(node.params)
     elif isinstance(node, E.Basis):
         dims.append(node.params[0])
@@ -256,6 +256,11 @@ def _const(e, a, c):
     """A rational constant."""
     v = e.value
     return _one(sympy.Rational(v.numerator, v.denominator))
+
+
+def _size(e, a, c):
+    """A dimension as a 1×1 value."""
+    return sympy.Matrix([[dim(e.params[0], c.sizes)]])
 
 
 def _identity(e, a, c):
@@ -530,7 +535,7 @@ def _logsumexp(e, a, c):
 
 
 RULES = {
-    E.Var: _var, E.Differential: _differential, E.Const: _const, E.Identity: _identity,
+    E.Var: _var, E.Differential: _differential, E.Const: _const, E.Size: _size, E.Identity: _identity,
     E.Ones: _ones, E.Zero: _zero, E.Basis: _basis, E.Commutation: _commutation,
     E.Matrix: _matrix, E.Add: _add, E.Neg: _neg, E.Mul: _mul, E.Div: _div,
     E.Hadamard: _hadamard, E.HadDiv: _haddiv, E.HadPow: _hadpow, E.Kron: _kron,

@@ -233,6 +233,19 @@ class Differential(Expr):
         return params[1]
 
 
+class Size(Expr):
+    """A dimension used as a scalar (the N of mean(U) = sum(U) / N), params (d,)."""
+
+    arity = 0
+
+    def __init__(self, d):
+        Expr.__init__(self, (), (d,))
+
+    @classmethod
+    def shape_of(cls, ops, params, ck):
+        return SCALAR
+
+
 class Basis(Expr):
     """The unit column vector e_k of length n (for slices ∂F/∂x_k)."""
 
@@ -668,7 +681,7 @@ class LogSumExp(Expr):
 
 
 NODE_TYPES = {cls.__name__: cls for cls in (
-    Var, Const, Identity, Ones, Zero, Differential, Basis, Commutation, Matrix, Add, Neg, Mul, Div,
+    Var, Const, Identity, Ones, Zero, Differential, Size, Basis, Commutation, Matrix, Add, Neg, Mul, Div,
     Hadamard, HadDiv, HadPow, Kron, Transpose, Inverse, Power, Trace, Det, LogDet, Norm,
     Sum, Mean, DiagMat, DiagVec, Vec, Apply, Softmax, LogSumExp)}
 

@@ -70,8 +70,7 @@ def _is_word(w):
 def prose_latex(s):
     """A step's text as LaTeX math: runs of words in \\text{…}, the rest as formulas."""
     import re
-    from .api import _stage
-    _text_to_latex = _stage("derivative")._text_to_latex   # keeps symmat.derivative the function
+    from .derivation import _text_to_latex
     toks = [t for t in re.split(r"(\s+|[()⟨⟩,;:.|])", s) if t]
     out, words = [], []
     for i, tok in enumerate(toks):

@@ -11,6 +11,7 @@ dX, and returns that child's adjoint.
 
 from . import expr as E
 from .errors import DerivativeError, InternalError
+from .shapes import dim_mul
 
 RULES = {}
 
@@ -119,14 +120,12 @@ def t_sum(e, bar, i):
 def t_mean(e, bar, i):
     """g mean(dU) = ⟨g 𝟏 / N, dU⟩ with N the number of entries."""
     rows, cols = e.args[0].shape
-    n = rows if cols == 1 else cols if rows == 1 else None
-    if n is None or not isinstance(n, int) and not isinstance(n, str):
-        raise DerivativeError("mean of a matrix by a variable inside it is not supported yet; use sum(X)/N")
-    return E.Div(E.Mul(bar, E.Ones(e.args[0].shape)), _size(n))
+    return E.Div(E.Mul(bar, E.Ones(e.args[0].shape)), size_expr(dim_mul(rows, cols)))
 
 
-def _size(n):
-    return E.Const(n) if isinstance(n, int) else E.Var(n, (1, 1))
+def size_expr(d):
+    """A dimension as a scalar expression: a number, or the Size node of a symbolic size."""
+    return E.Const(d) if isinstance(d, int) else E.Size(d)
 
 
 @rule(E.DiagMat, name="diagonal")

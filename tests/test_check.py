@@ -15,13 +15,14 @@ from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 import symmat
 from symmat import expr as E
-from symmat.api import _stage, check
+from symmat.api import check
+from symmat import checking
 from symmat.cli import main
 from symmat.errors import DeclarationError, DerivativeError, ParseError, ShapeError, SymmatError
 from symmat.printing.text import to_text
 
 
-CHECK = _stage("check")          # the module, imported without shadowing the function symmat.check
+CHECK = checking                 # the module (named apart from the function symmat.check)
 ORDER = CHECK.ORDER
 
 

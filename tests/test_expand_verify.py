@@ -19,7 +19,7 @@ from symmat.errors import LimitError, SymmatError
 from symmat.evaluate import evaluate
 from symmat.expand import (RULES, concrete_sizes, expand, symbol_env, symbols_for,
                            variables_of)
-from symmat.verify import exact_zero, verify
+from symmat.verification import exact_zero, verify
 
 try:
     from test_evaluate import CASES, values

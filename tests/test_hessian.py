@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from symmat import expr as E
 from symmat.api import hessian, parse, verify
 from symmat.build import product
-from symmat.derivative import derive
+from symmat.derivation import derive
 from symmat.errors import SymmatError
 from symmat.shapes import dim_mul
 from symmat.simplify import simplify

@@ -25,9 +25,9 @@ from hypothesis import strategies as st
 from symmat import expr as E
 from symmat.api import derivative, jacobian, parse, verify
 from symmat.build import product
-from symmat.derivative import Derivative, derive
+from symmat.derivation import Derivative, derive
 from symmat.errors import InternalError
-from symmat.jacobian import RULES
+from symmat.jacobians import RULES
 from symmat.report import render_latex, render_text
 from symmat.selfcheck import selfcheck
 from symmat.shapes import dim_mul, fmt_dim
@@ -457,7 +457,7 @@ def test_a_differential_that_cancels_gives_a_zero_jacobian():
 
 
 def test_unlinear_node_around_the_differential_is_an_internal_error():
-    from symmat.jacobian import jacobian_of
+    from symmat.jacobians import jacobian_of
     dx = E.Differential(x)
     with pytest.raises(InternalError):
         jacobian_of(E.Hadamard(dx, dx), dx)

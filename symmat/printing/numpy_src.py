@@ -55,7 +55,7 @@ def _size_names(expr):
     out = {}
     for node in expr.walk():
         dims = list(node.shape)
-        if isinstance(node, (E.Identity, E.Commutation, E.Basis)):
+        if isinstance(node, (E.Identity, E.Commutation, E.Basis, E.Size)):
             dims.extend(node.params)
         for d in dims:
             for s in _flat(d):
@@ -287,6 +287,11 @@ def _const(e, g):
     return _number(e.value)
 
 
+def _size(e, g):
+    """A dimension used as a number."""
+    return (f"float({g.dim(e.params[0])})", ATOM)
+
+
 def _identity(e, g):
     """np.eye(n)."""
     return ("1.0", ATOM) if e.is_scalar else (f"np.eye({g.dim(e.params[0])})", ATOM)
@@ -485,7 +490,7 @@ def _logsumexp(e, g):
 
 
 RULES = {
-    E.Var: _var, E.Differential: _differential, E.Const: _const, E.Identity: _identity,
+    E.Var: _var, E.Differential: _differential, E.Const: _const, E.Size: _size, E.Identity: _identity,
     E.Ones: _ones, E.Zero: _zero, E.Basis: _basis, E.Commutation: _commutation,
     E.Matrix: _matrix, E.Add: _add, E.Neg: _neg, E.Mul: _mul, E.Div: _div,
     E.Hadamard: _hadamard, E.HadDiv: _haddiv, E.HadPow: _hadpow, E.Kron: _kron,

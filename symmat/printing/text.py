@@ -142,6 +142,11 @@ def _const(e, p):
     return str(e.value)
 
 
+def _size(e, p):
+    """A dimension used as a number: ``n``, ``mn``."""
+    return fmt_dim(e.params[0])
+
+
 def _identity(e, p):
     """The identity matrix ``I`` (its size comes from context)."""
     return "I"
@@ -301,7 +306,7 @@ def _apply(e, p):
 
 
 RULES = {
-    E.Var: _var, E.Differential: _differential, E.Const: _const, E.Identity: _identity,
+    E.Var: _var, E.Differential: _differential, E.Const: _const, E.Size: _size, E.Identity: _identity,
     E.Ones: _ones, E.Zero: _zero, E.Basis: _basis, E.Commutation: _commutation, E.Matrix: _matrix,
     E.Add: _add, E.Neg: _neg, E.Mul: _mul, E.Div: _div, E.Hadamard: _binary("⊙", ".*"),
     E.HadDiv: _binary("./"), E.HadPow: _hadpow, E.Kron: _kron,

@@ -20,7 +20,7 @@ formula (∂F_ij/∂X_kl = A_ik B_lj) or slices (∂F/∂x_k = A e_k e_kᵀ B).
 from fractions import Fraction
 
 from . import expr as E
-from .derivative import (Derivative, Step, absorb_signs, gradient, name_shared, prepare,
+from .derivation import (Derivative, Step, absorb_signs, gradient, name_shared, prepare,
                          symmetric_convention)
 from .differential import differential
 from .errors import DerivativeError, InternalError, SymmatError
@@ -66,13 +66,7 @@ def ones(n):
     return E.Ones((n, 1))
 
 
-def size_expr(d):
-    """A dimension as a scalar expression (a constant, a size name, or their product)."""
-    if isinstance(d, int):
-        return E.Const(d)
-    if isinstance(d, str):
-        return E.Var(d, (1, 1))
-    return E.Mul(size_expr(d[1]), size_expr(d[2]))
+from .tracetrick import size_expr  # noqa: E402  (one definition of a size as a scalar)
 
 
 # ----------------------------------------------------------------- linear operators
@@ -617,20 +611,3 @@ def _entry(M, i, j):
     if isinstance(M, E.Var):
         return f"{to_text(M)}_{i}{j}"
     return f"({to_text(M)})_{i}{j}"
-
-
-# ----------------------------------------------------------------- the name symmat.jacobian
-
-class _CallableModule(type(E)):
-    """This module, callable as the API function `symmat.jacobian` it shadows."""
-
-    def __call__(self, *args, **kwargs):
-        from .api import jacobian as api_jacobian
-        return api_jacobian(*args, **kwargs)
-
-
-# Importing symmat.jacobian binds the package attribute `jacobian` to this module,
-# hiding the API function of that name; calling the module keeps `symmat.jacobian(…)`
-# working. (The clean fix is `from . import jacobian` in __init__ before `.api`.)
-import sys  # noqa: E402
-sys.modules[__name__].__class__ = _CallableModule

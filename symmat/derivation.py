@@ -348,13 +348,32 @@ def _names(wrt):
     return names
 
 
+MAX_DERIVE_DEPTH = 1000   # the recursive stages (differential, simplify) need ~10 frames a level
+
+
+def depth(e):
+    """The nesting depth of a tree (iteratively: it may be deep)."""
+    best, stack, seen = 0, [(e, 1)], set()
+    while stack:
+        x, d = stack.pop()
+        best = max(best, d)
+        if (x, d) not in seen:
+            seen.add((x, d))
+            stack.extend((a, d + 1) for a in x.args)
+    return best
+
+
 def _derive_one(kind, f, X, layout, symmetric, check):
     import sys
+    from .errors import LimitError
+    if depth(f) > MAX_DERIVE_DEPTH:
+        raise LimitError(f"the expression is nested {depth(f)} levels deep; symmat differentiates "
+                         f"expressions up to {MAX_DERIVE_DEPTH} levels (--max-depth does not raise this)")
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 20000))
     if kind == "derivative" and f.is_scalar:
         kind = "grad"
     if kind != "grad":
-        from .jacobian import derive_jacobian
+        from .jacobians import derive_jacobian
         return derive_jacobian(kind, f, X, layout, symmetric, check)
     if not f.is_scalar:
         raise DerivativeError(_not_scalar(f))

@@ -38,7 +38,6 @@ from fractions import Fraction
 
 from . import expr as E
 from .build import Limits, typecheck
-from .api import _stage
 from .errors import DeclarationError, DerivativeError, InternalError, LimitError, ShapeError, SymmatError
 from .shapes import dim_mul, fmt_shape
 from .report import latex_words
@@ -55,15 +54,13 @@ TITLES = {"right": "right", "layout": "layout mix-up", "transpose": "transposed"
 EXPLAINS_SHAPE = ("layout", "transpose", "other_variable")   # a wrong shape they account for
 TRANSPOSES = ("layout", "transpose")                          # misplaced entries they account for
 TIMEOUT = 60.0
-# The stage modules named like API functions (symmat.derivative, symmat.verify) are loaded
-# through api._stage, which keeps symmat.derivative and symmat.verify the functions.
-_derivative = _stage("derivative")
-LAYOUTS, derive, find_var = _derivative.LAYOUTS, _derivative.derive, _derivative.find_var
+from .derivation import LAYOUTS, derive, find_var  # noqa: E402
 
 
 def _verify():
-    """The module symmat.verify (loaded without shadowing the function symmat.verify)."""
-    return _stage("verify")
+    """The verification module, imported when first needed (it brings SymPy)."""
+    from . import verification
+    return verification
 MAX_SIZE = 6
 
 
