@@ -13,6 +13,7 @@ the constructor with a `Strict` one (see `shapes`).
 Nothing here imports NumPy or SymPy: parsing and deriving must start fast.
 """
 
+import weakref
 from fractions import Fraction
 
 from .errors import ShapeError
@@ -21,6 +22,11 @@ from .shapes import SCALAR, Strict, dim_mul, is_scalar
 _STRICT = Strict()
 
 PROPERTIES = ("symmetric", "spd", "diagonal", "invertible", "orthogonal", "square")
+
+
+# The first node built for each structure; children are replaced by these, so
+# that equal trees share their subtrees and compare without deep recursion.
+_CANON = weakref.WeakValueDictionary()
 
 
 def describe(op):
@@ -39,20 +45,25 @@ def _named(op, ck):
 class Expr:
     """Base of all nodes: structure, shape, structural equality."""
 
-    __slots__ = ("args", "params", "shape", "_hash")
+    __slots__ = ("args", "params", "shape", "_hash", "__weakref__")
     arity = None  # number of args, None for any
 
     def __init__(self, args=(), params=()):
-        args = tuple(args)
         params = tuple(params)
         for a in args:
             if not isinstance(a, Expr):
                 raise TypeError(f"{type(self).__name__} argument {a!r} is not an Expr")
+        args = tuple(_CANON.get(a._key(), a) for a in args)   # children shared: equality is O(arity)
         shape = self.shape_of(args, params, _STRICT)
         object.__setattr__(self, "args", args)
         object.__setattr__(self, "params", params)
         object.__setattr__(self, "shape", tuple(shape))
         object.__setattr__(self, "_hash", hash((type(self).__name__, args, params)))
+        _CANON.setdefault(self._key(), self)
+
+    def _key(self):
+        """What makes two nodes equal: type, (canonical) children, parameters."""
+        return (type(self), self.args, self.params)
 
     @classmethod
     def shape_of(cls, ops, params, ck):
