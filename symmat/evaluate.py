@@ -14,9 +14,6 @@ Design decisions:
   size must match, every occurrence of a symbolic size must agree, and the
   message names the variable. Sizes that no variable fixes (the `n` of an
   `I` that only meets other constants) may be given in `values` by name.
-* A scalar variable named like a size of the expression (the ``n`` of
-  ``𝟏/n`` in a derivative of a mean) takes that size when no value is
-  given for it; a value given for it wins.
 * Bad values (missing, non-numeric, wrong shape, a singular matrix to
   invert) raise `SymmatError` / `ShapeError`, never a raw NumPy error.
   Domain problems of element-wise functions (log of a negative number)
@@ -100,8 +97,7 @@ def bind(expr, values):
     variables = expr.variables()
     names = {v.name for v in variables}
     for var in variables:
-        if var.name in given or not _size_variable(var, expr):
-            env[var.name] = bind_var(var, given, env)
+        env[var.name] = bind_var(var, given, env)
     for key, v in given.items():
         if key not in names and isinstance(key, str) and _is_int(v):
             if env.sizes.get(key, int(v)) != int(v):
@@ -115,32 +111,7 @@ def bind(expr, values):
     for node in nodes:
         for d in node.shape:
             size(d, env, node)
-    for var in variables:
-        if _size_variable(var, expr):  # a size written as a scalar (𝟏/n): its bound value
-            _bind_size_variable(var, env)
     return env
-
-
-def _bind_size_variable(var, env):
-    """Give the scalar `n` the value of the size n unless a value was given for it."""
-    if var.name not in env:
-        env[var.name] = np.array([[float(size(var.name, env, var))]])
-
-
-def _size_variable(var, expr):
-    """True for a scalar named like a size of `expr` (the n of 𝟏ᵀ/n): its value is the size."""
-    return var.shape == (1, 1) and any(var.name in _dim_names(n.shape) for n in expr.walk())
-
-
-def _dim_names(shape):
-    """The size names in a shape."""
-    out = set()
-    for d in shape:
-        if isinstance(d, str):
-            out.add(d)
-        elif isinstance(d, tuple):
-            out |= _dim_names(d[1:])
-    return out
 
 
 def _is_int(v):

@@ -23,9 +23,9 @@ Design decisions:
   ``logdet`` → ``log(det)`` (its derivative ``det'/det`` is right whatever
   the sign), ``sigmoid`` → ``1/(1 + exp(-x))``, ``relu`` → ``Max(0, x)``
   (derivative ``Heaviside(x)``), ``step`` → ``Heaviside(x)``, ``softplus``
-  → ``log(1 + exp(x))``; determinants of symbol matrices as expanded
-  polynomials (permutation expansion up to 6×6, Berkowitz beyond or for
-  computed entries), inverses as adjugate/determinant (polynomial entries
+  → ``log(1 + exp(x))``; determinants by the permutation expansion up to
+  6×6 (expanded polynomials for matrices of symbols; Berkowitz beyond),
+  inverses as adjugate/determinant (polynomial entries
   over one denominator, cheap to differentiate and to compare).
 """
 
@@ -390,14 +390,16 @@ PERMUTATION_DET_MAX = 6  # up to 6! = 720 products: faster than Berkowitz and al
 def det(m):
     """Determinant of a sympy Matrix, as an expanded polynomial where that is cheap.
 
-    A matrix of symbols and numbers up to 6×6 gets the permutation
-    expansion (a sum of signed products, already in expanded form, so that
-    derivatives and comparisons stay small); anything else gets Berkowitz.
+    Up to 6×6 it is the permutation expansion: a sum of signed products,
+    already expanded for a matrix of symbols (so that derivatives and
+    comparisons stay small), and far cheaper than Berkowitz for computed
+    entries, whose intermediate polynomials SymPy handles slowly. Larger
+    matrices get Berkowitz.
     """
     n = m.rows
     if n == 1:
         return m[0, 0]
-    if n > PERMUTATION_DET_MAX or not all(e.is_Atom for e in m):
+    if n > PERMUTATION_DET_MAX:
         return m.det(method="berkowitz")
     terms = []
     for perm, sign in _signed_permutations(n):

@@ -29,9 +29,9 @@ Design decisions:
   matrices made diagonally dominant where something is inverted, spd
   matrices as B Bᵀ + n I, orthogonal ones from a QR factorisation.
 * Time. The exact phase may use half of the budget (at most
-  `EXACT_SECONDS`; an entry with exp, log, sqrt, … at most
-  `FUNCTION_SECONDS`), after which the remaining entries are compared
-  numerically; the whole run is bounded by
+  `EXACT_SECONDS`, one entry at most `ENTRY_SECONDS`, an entry with exp,
+  log, sqrt, … at most `FUNCTION_SECONDS`); after the first entry that
+  runs out of time the remaining ones are compared numerically; the whole run is bounded by
   `timeout` (SIGALRM on the main thread, clock checks between entries
   elsewhere) and overrunning raises `LimitError` naming ``--verify-timeout``.
 """
@@ -51,6 +51,7 @@ from .expand import (colmajor, concrete_sizes, expand, symbol_env, variables_of)
 TOLERANCE = 1e-9
 POINTS = 5
 EXACT_SECONDS = 10.0     # the most the exact phase may take before numbers decide the rest
+ENTRY_SECONDS = 2.0      # the most one entry (a rational function) may take
 FUNCTION_SECONDS = 0.25  # per entry whose difference has exp, log, sqrt, …
 SEED = 20240601
 
@@ -271,10 +272,6 @@ class Instance:
         self.sizes = concrete_sizes(exprs, sizes, max_size)
         self.variables = variables_of(exprs)
         self.env = symbol_env(self.variables, self.sizes)
-        own = {v.name for v in self.f.variables()}
-        for v in self.variables:  # a size written as a scalar (𝟏/n) is that size
-            if v.shape == (1, 1) and v.name in self.sizes and v.name not in own:
-                self.env[v.name] = sympy.Matrix([[self.sizes[v.name]]])
         self.F = expand(self.f, self.env, self.sizes)
         self.X = self.env[self.wrt.name]
         self.exprs = exprs
@@ -392,22 +389,20 @@ def compare(truth, claimed, inst, report, budget):
 def _exact_phase(truth, claimed, cells, inst, report, budget):
     """Decide exactly what is cheap to decide; return the cells left for numbers.
 
-    Rational differences get the exact phase's budget (half the time, at
-    most `EXACT_SECONDS`); a difference with exp, log, sqrt, … gets
-    `FUNCTION_SECONDS` (and once one such entry is undecided, the others
-    go straight to numbers), since its expansion grows fast and rarely pays.
+    The phase takes at most half the budget (and `EXACT_SECONDS`); one entry
+    at most `ENTRY_SECONDS`, or `FUNCTION_SECONDS` when its difference has
+    exp, log, sqrt, …, whose expansion grows fast and rarely pays. Once an
+    entry runs out of time, its neighbours (alike) go straight to numbers.
     """
-    undecided, functions_pay = [], True
+    undecided, exact_pays = [], True
     phase_end = time.monotonic() + min(budget.left() / 2, EXACT_SECONDS)
     for i, j in cells:
         budget.check()
         d = truth[i, j] - claimed[i, j]
-        left = phase_end - time.monotonic()
-        rational = d.is_rational_function()
-        limit = left if rational else min(left, FUNCTION_SECONDS if functions_pay else 0)
-        verdict = _try_exact(d, limit, budget) if limit > 0 or d == 0 else None
-        if verdict is None and not rational:
-            functions_pay = False  # its neighbours are alike: leave them to numbers
+        per_entry = ENTRY_SECONDS if d.is_rational_function() else FUNCTION_SECONDS
+        limit = min(phase_end - time.monotonic(), per_entry) if exact_pays else 0
+        verdict, timed_out = _try_exact(d, limit, budget)
+        exact_pays = exact_pays and not timed_out
         if verdict is False and inst.numeric_only():
             verdict = None
         if verdict is False:
@@ -421,19 +416,19 @@ def _exact_phase(truth, claimed, cells, inst, report, budget):
 
 
 def _try_exact(d, seconds, budget):
-    """`exact_zero(d)` within `seconds` (None when it takes longer)."""
+    """(`exact_zero(d)`, False) within `seconds`, or (None, True) when it takes longer."""
     if d == 0:
-        return True
+        return True, False
     if seconds <= 0:
-        return None
+        return None, False
     limit = Budget(seconds, outer=budget)
     try:
         with limit:
-            return exact_zero(d)
+            return exact_zero(d), False
     except _Expired:
         if limit.outer_expired():
             raise
-        return None
+        return None, True
 
 
 def exact_zero(d):
@@ -511,8 +506,8 @@ def _plain(rows):
 
 def _lambdify(syms, exprs):
     """A fast numeric function of the symbols for a list of expressions."""
-    try:
-        return sympy.lambdify(syms, exprs, modules="numpy")
+    try:  # cse: the printed code shares subexpressions (10× faster to build for large ones)
+        return sympy.lambdify(syms, exprs, modules="numpy", cse=True, docstring_limit=0)
     except Exception:  # a function numpy's printer lacks: evaluate with sympy instead
         return lambda *args: [_evalf(e, dict(zip(syms, args))) for e in exprs]
 

@@ -122,6 +122,7 @@ CASES = [
     ("step", E.Apply("step", x), lambda v: (v["x"] > 0).astype(float)),
     ("sign", E.Apply("sign", x), lambda v: np.sign(v["x"])),
     ("scalar function", E.Apply("exp", lam), lambda v: np.exp(1.7)),
+    ("size", E.Mul(E.Size("n"), x), lambda v: 3 * v["x"]),
     ("softmax", E.Softmax(x), lambda v: np.exp(v["x"]) / np.sum(np.exp(v["x"]))),
     ("logsumexp", E.LogSumExp(x), lambda v: np.log(np.sum(np.exp(v["x"])))),
     ("symmetric", E.Mul(E.Transpose(x), S, x), lambda v: v["x"] @ v["S"] @ v["x"]),
@@ -311,30 +312,20 @@ def test_generated_source_agrees_on_random_points(seed):
     assert np.allclose(got, evaluate(e, v), rtol=1e-10, atol=1e-12)
 
 
-# ----------------------------------------------------------------- a size written as a scalar
+# ----------------------------------------------------------------- a size used as a number
 
-def test_scalar_named_like_a_size_takes_the_size():
-    n = E.Var("n", (1, 1))
-    e = E.Div(E.Ones(("n", 1)), n)            # ∂ mean(x)/∂x = 𝟏/n
+def test_size_node_is_the_bound_size():
+    e = E.Div(E.Ones(("n", 1)), E.Size("n"))      # ∂ mean(x)/∂x = 𝟏/n
     assert np.allclose(evaluate(E.Add(e, x), {"x": np.zeros(4)}), 0.25)
-    assert np.allclose(evaluate(E.Add(e, x), {"x": np.zeros(4), "n": 2}), 0.5)  # a given value wins
 
 
-def test_source_size_variable_without_params():
-    n = E.Var("n", (1, 1))
-    src = to_numpy(E.Div(E.Ones(("n", 1)), n))
-    assert "def f(n):" in src
-    namespace = {}
-    exec(src, namespace)
-    assert np.allclose(namespace["f"](4), 0.25)
-    src = to_numpy(E.Mul(E.Div(c(1), n), x))   # n a variable of its own: x fixes the size
-    assert "def f(n, x):" in src
-
-
-def test_source_reads_a_size_variable_off_a_parameter():
-    n = E.Var("n", (1, 1))
-    src = to_numpy(E.Div(E.Ones(("n", 1)), n), params=[x])
+def test_source_reads_a_size_off_a_parameter_or_takes_it():
+    e = E.Div(E.Ones(("n", 1)), E.Size("n"))
+    src = to_numpy(e, params=[x])
     assert "def f(x):" in src and "n = x.shape[0]" in src
     namespace = {}
     exec(src, namespace)
     assert np.allclose(namespace["f"](np.ones(4)), 0.25)
+    namespace = {}
+    exec(to_numpy(e), namespace)
+    assert np.allclose(namespace["f"](4), 0.25)

@@ -5,9 +5,8 @@ Design decisions:
 * The generated function takes the variables as positional parameters in
   order of first appearance (or the order of `params`), then any size that
   no parameter fixes (``n`` for an ``I`` alone) and any symbolic unit-vector
-  index. A scalar named like a size (the ``n`` of ``𝟏/n``) is that size.
-  Greek names are spelled (``λ`` → ``lambda_``, a keyword gets a trailing
-  underscore), other non-identifiers are sanitised.
+  index. Greek names are spelled (``λ`` → ``lambda_``, a keyword gets a
+  trailing underscore), other non-identifiers are sanitised.
 * Inside, a 1×1 node is a Python/NumPy scalar and every other node a 2-D
   array: vectors are reshaped to columns on entry (so ``(n,)`` and
   ``(n, 1)`` are both accepted), ``xᵀ A x`` is ``(x.T @ A @ x)[0, 0]``, and
@@ -92,8 +91,7 @@ class _Generator:
 
     def _parameters(self, expr, params):
         """The parameters in order: `params` (names or Vars) or first appearance."""
-        self.size_vars = _size_variables(expr, params)
-        found = {v.name: v for v in expr.variables() if v.name not in self.size_vars}
+        found = {v.name: v for v in expr.variables()}
         for node in expr.walk():
             if isinstance(node, E.Differential):
                 found.setdefault("d" + node.name, E.Var("d" + node.name, node.shape))
@@ -119,7 +117,7 @@ class _Generator:
             for axis, d in enumerate(v.shape):
                 if isinstance(d, str):
                     origin.setdefault(d, f"{self.ident[v.name]}.shape[{axis}]")
-        for s in _size_names(self.expr) + sorted(self.size_vars - set(_size_names(self.expr))):
+        for s in _size_names(self.expr):
             name = _identifier(s, self.taken)
             self.size_src[s] = name
             if s in origin:
@@ -211,22 +209,6 @@ class _Generator:
         return self.size_src[d]
 
 
-def _size_variables(expr, params):
-    """Scalars named like a size (the n of 𝟏/n) that stand for the size, not for a parameter.
-
-    Without `params` that is so only where no variable's shape fixes the
-    size; with `params`, for every such scalar that `params` does not list.
-    """
-    sizes = set(_size_names(expr))
-    for p in params or ():
-        sizes |= set(_flat(p.shape[0]) + _flat(p.shape[1])) if isinstance(p, E.Var) else set()
-    if params is None:
-        sizes -= {d for v in expr.variables() for d in _flat(v.shape[0]) + _flat(v.shape[1])}
-    listed = {p.name if isinstance(p, E.Var) else _greek(p) for p in params or ()}
-    return {v.name for v in expr.variables()
-            if v.shape == (1, 1) and v.name in sizes and v.name not in listed}
-
-
 def _greek(name):
     """A spelled Greek name as its letter."""
     from ..build import GREEK
@@ -261,9 +243,7 @@ def _dims(g, shape):
 # ----------------------------------------------------------------- rules, one per node type
 
 def _var(e, g):
-    """A parameter (a scalar named like a size is that size)."""
-    if e.name in g.size_vars:
-        return g.dim(e.name), ATOM
+    """A parameter."""
     return g.ident[e.name], ATOM
 
 
