@@ -107,6 +107,8 @@ GOLDEN = [
     (Mul(T(x), y, T(z), A), "xᵀ (y zᵀ A)", "x^T (y z^T A)", r"x^{\top} \left(y z^{\top} A\right)"),
     (Mul(lam, T(x), y, T(z)), "λ xᵀ (y zᵀ)", "lambda x^T (y z^T)", r"\lambda x^{\top} \left(y z^{\top}\right)"),
     (Mul(T(x), A, y), "xᵀ A y", "x^T A y", r"x^{\top} A y"),
+    (Mul(T(x), lam, Neg(y), T(z)), "xᵀ (λ (-y) zᵀ)", "x^T (lambda (-y) z^T)",
+     r"x^{\top} \left(\lambda \left(-y\right) z^{\top}\right)"),
     (Mul(Const(F(1, 2)), x), "1/2 x", "1/2 x", r"\frac{1}{2} x"),
     (Mul(Const(F(-1, 2)), x), "-1/2 x", "-1/2 x", r"-\frac{1}{2} x"),
     (Mul(x, Const(F(1, 2))), "x (1/2)", "x (1/2)", r"x \cdot \frac{1}{2}"),
@@ -357,6 +359,7 @@ def test_json_numbers_and_dimensions():
     assert from_json(to_json(nested)["tree"]) == nested
     assert to_json(T(x))["variables"]["x"]["kind"] == "vector"
     assert to_json(Mul(T(x), y))["sizes"] == ["n"]
+    assert to_json(Mul(E.Size(m), x))["sizes"] == ["n", "m"]
 
 
 # ----------------------------------------------------------------- round trips through the parser

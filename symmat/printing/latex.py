@@ -95,7 +95,6 @@ def _const(e, p):
 
 def _size(e, p):
     """A dimension used as a number: ``n``, ``mn``."""
-    from ..shapes import fmt_dim
     return fmt_dim(e.params[0])
 
 
@@ -234,8 +233,9 @@ def _apply(e, p):
 
 
 RULES = {
-    E.Var: _var, E.Differential: _differential, E.Const: _const, E.Size: _size, E.Identity: _identity,
-    E.Ones: _ones, E.Zero: _zero, E.Basis: _basis, E.Commutation: _commutation, E.Matrix: _matrix,
+    E.Var: _var, E.Differential: _differential, E.Const: _const, E.Size: _size,
+    E.Identity: _identity, E.Ones: _ones, E.Zero: _zero, E.Basis: _basis,
+    E.Commutation: _commutation, E.Matrix: _matrix,
     E.Add: _add, E.Neg: _neg, E.Mul: _mul, E.Div: _div, E.Hadamard: _binary(r"\odot"),
     E.HadDiv: _binary(r"\oslash"), E.HadPow: _hadpow, E.Kron: _binary(r"\otimes"),
     E.Transpose: _transpose, E.Inverse: _inverse, E.Power: _power,

@@ -160,20 +160,33 @@ def regrouped(e):
     """The factors of the product `e` as the parser must meet them to rebuild `e`.
 
     The parser folds a product from the left and keeps a 1×1 product of
-    matrices whole (``xᵀ y z`` is ``(xᵀ y) z``, see `build.product`). So when a
-    leading run of factors of a flat product closes to 1×1 before the end, the
-    factors from the one that closes it on are grouped: the flat
-    ``Mul(xᵀ, y, λ)`` prints ``xᵀ (y λ)``.
+    matrices whole (``xᵀ y z`` is ``(xᵀ y) z``, see `build.product`). So when
+    a leading run of a flat product closes to 1×1 before the end, the rest is
+    grouped from a factor at or before the one that closes it: the flat
+    ``Mul(xᵀ, y, λ)`` prints ``xᵀ (y λ)``. The group may not start with a
+    negation (``(-y) λ`` reads as ``-1 y λ``) nor be 1×1 itself.
     """
     args = e.args
+    close = _closing(args)
+    if close is None:
+        return args
+    for j in range(close, 0, -1):
+        group = E.Mul(*args[j:])
+        if not isinstance(args[j], E.Neg) and not (group.is_scalar and group.chain):
+            return args[:j] + (group,)
+    return args[:close] + (E.Mul(*args[close:]),)   # no text reads back as `e`
+
+
+def _closing(args):
+    """The index of the factor that closes a leading run of `args` to 1×1, if before the last."""
     rows = cols = None
     for i, f in enumerate(args[:-1]):
         if not f.is_scalar:
             rows = f.shape[0] if rows is None else rows
             cols = f.shape[1]
         if i and rows == 1 and cols == 1:
-            return args[:i] + (E.Mul(*args[i:]),)
-    return args
+            return i
+    return None
 
 
 def reads_as_call(factor):

@@ -306,8 +306,9 @@ def _apply(e, p):
 
 
 RULES = {
-    E.Var: _var, E.Differential: _differential, E.Const: _const, E.Size: _size, E.Identity: _identity,
-    E.Ones: _ones, E.Zero: _zero, E.Basis: _basis, E.Commutation: _commutation, E.Matrix: _matrix,
+    E.Var: _var, E.Differential: _differential, E.Const: _const, E.Size: _size,
+    E.Identity: _identity, E.Ones: _ones, E.Zero: _zero, E.Basis: _basis,
+    E.Commutation: _commutation, E.Matrix: _matrix,
     E.Add: _add, E.Neg: _neg, E.Mul: _mul, E.Div: _div, E.Hadamard: _binary("⊙", ".*"),
     E.HadDiv: _binary("./"), E.HadPow: _hadpow, E.Kron: _kron,
     E.Transpose: _transpose, E.Inverse: _inverse, E.Power: _power,

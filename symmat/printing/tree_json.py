@@ -99,6 +99,6 @@ def sizes(e):
     """The symbolic size letters in the tree, in order of first appearance (root first)."""
     out = {}
     for node in e.walk():
-        for d in dims_of(node.shape):
+        for d in dims_of(node.shape) + (dims_of(node.params) if isinstance(node, E.Size) else []):
             out.setdefault(d, None)
     return list(out)
