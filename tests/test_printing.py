@@ -453,15 +453,14 @@ def test_very_deep_trees_print():
 
 # Known parser bugs, each with the exact text that fails (strict: a fix makes the test fail,
 # so that the entry is taken out).
-PARSER_BUGS = [
-    (Apply("sigmoid", x), r"\sigma\left(x\right)", "x: vector(n)"),   # read as σ times x
+FIXED_PARSER_BUGS = [
+    (Apply("sigmoid", x), r"\sigma\left(x\right)", "x: vector(n)"),   # was read as σ times x
 ]
 
 
 @needs_parser
-@pytest.mark.xfail(strict=True, reason="parser bugs: see PARSER_BUGS")
-@pytest.mark.parametrize("e, text, where", PARSER_BUGS, ids=[b[1] for b in PARSER_BUGS])
-def test_known_parser_bugs(e, text, where):
+@pytest.mark.parametrize("e, text, where", FIXED_PARSER_BUGS, ids=[b[1] for b in FIXED_PARSER_BUGS])
+def test_fixed_parser_bugs(e, text, where):
     assert declarations(e) == where
     assert text in (to_text(e), to_latex(e))
     assert parse(text, where=where) == e
@@ -633,7 +632,7 @@ def test_random_trees_print(e):
 def latex_readable(e):
     """`e` with what LaTeX cannot say back replaced by a node of the same shape (see the report).
 
-    ``A^{\\circ 2}`` (HadPow) and ``\\sigma\\left(z\\right)`` (see PARSER_BUGS) do not parse back, and
+    ``A^{\\circ 2}`` (HadPow) does not parse back, and
     ``s^{-1}`` of a scalar reads as a power, not an inverse.
     """
     args = [latex_readable(a) for a in e.args]
