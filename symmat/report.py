@@ -22,7 +22,10 @@ def _items(result):
 
 
 def _symbol(r, latex=False):
-    """∂f/∂x, ∂vec(F)/∂vec(X) or ∇²f for a result, as text or LaTeX."""
+    """∂f/∂x, ∂vec(F)/∂vec(X) or ∂²f/∂x∂xᵀ for a result, as text or LaTeX."""
+    own = getattr(r, "symbol_latex" if latex else "symbol", None)   # set by jacobians
+    if own:
+        return own
     if latex:
         from .printing.latex import name
         x = name(r.wrt.name)
