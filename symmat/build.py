@@ -235,7 +235,9 @@ class Typer:
             # juxtaposed names it is bounded by --max-depth (splitting 9,000 letters took 8 s).
             raise LimitError(f"expression nested deeper than {self.limits.max_depth} levels "
                              f"(raise the limit with --max-depth)")
-        letters = [Raw("name", (), (c,), raw.start + i, raw.start + i + 1) for i, c in enumerate(raw.params[0])]
+        letters = [Raw("identity" if c == "I" and c not in self.decls else "name", (),
+                       () if c == "I" and c not in self.decls else (c,), raw.start + i, raw.start + i + 1)
+                   for i, c in enumerate(raw.params[0])]   # the I of AI is the identity
         for r in letters:
             self.infer(r, in_matrix, depth + 1)
         node = letters[0]

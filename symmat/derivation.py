@@ -378,7 +378,7 @@ def _derive_one(kind, f, X, layout, symmetric, check):
     if not f.is_scalar:
         raise DerivativeError(_not_scalar(f))
     steps = [Step("", "f = ", f)]
-    g = prepare(f, steps)
+    g = prepare(_multiplied_out(f, steps), steps)
     G = absorb_signs(gradient(g, X, steps), f)
     if X.has("diagonal") and not X.is_scalar:
         G = simplify(E.Hadamard(G, E.Identity(X.shape[0])))
@@ -394,6 +394,17 @@ def _derive_one(kind, f, X, layout, symmetric, check):
         from .selfcheck import selfcheck
         selfcheck(result)
     return result
+
+
+def _multiplied_out(f, steps):
+    """f with operators on explicit matrices carried out entry by entry (SPEC §1.3)."""
+    if not any(isinstance(n, E.Matrix) for n in f.walk()):
+        return f
+    from .explicit import multiply_out
+    g = simplify(multiply_out(f))
+    if g != f:
+        steps.append(Step("explicit matrices", "multiplied out entry by entry: f = ", g))
+    return g
 
 
 def _not_scalar(f):

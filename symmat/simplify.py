@@ -294,7 +294,7 @@ def neg_canonical(e):
 
 @rule(E.Div)
 def div_rules(e):
-    """U / c = (1/c) U; (U / s) / t = U / (s t); (c U) / s = c (U / s); s U / s = U."""
+    """U / c = (1/c) U; (U / s) / t = U / (s t); (c U) / s = c (U / s); s U / s = U; sign(u) U / |u| = U / u."""
     num, den = e.args
     if isinstance(den, E.Const):
         return scale(1 / den.value, num)
@@ -313,6 +313,11 @@ def div_rules(e):
         args = list(num.args)
         args.remove(den)
         return mk_mul(args)
+    if isinstance(den, E.Apply) and den.fn == "abs" and isinstance(num, E.Mul) \
+            and E.Apply("sign", den.args[0]) in num.args:   # sign(u) / |u| = 1 / u
+        args = list(num.args)
+        args.remove(E.Apply("sign", den.args[0]))
+        return E.Div(mk_mul(args), den.args[0])
     return e
 
 
@@ -389,6 +394,16 @@ def _without_end(t, side):
     chain_pos = [i for i, a in enumerate(args) if not a.is_scalar]
     del args[chain_pos[side]]
     return scale(c, mk_mul(args))
+
+
+@rule(E.Add)
+def add_explicit(e):
+    """[a b] + [c d] = [a + c, b + d]: explicit matrices add entry by entry."""
+    if len(e.args) < 2 or not all(isinstance(t, E.Matrix) for t in e.args):
+        return e
+    rows = [t.rows() for t in e.args]
+    m, n = e.args[0].params
+    return E.Matrix([[E.Add(*[r[i][j] for r in rows]) for j in range(n)] for i in range(m)])
 
 
 @rule(E.Add)
