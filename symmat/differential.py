@@ -117,6 +117,12 @@ def d_linear(e, d):
 
 # ----------------------------------------------------------------- products
 
+@rule(E.Unvec, name="linear map")
+def d_unvec(e, d):
+    """d unvec(u) = unvec(du)."""
+    return E.Unvec(d(0), *e.params)
+
+
 @rule(E.Mul, name="product rule")
 def d_mul(e, d):
     """d(U V) = dU V + U dV (Matrix Cookbook eq. 37), for every factor."""

@@ -387,6 +387,11 @@ def _diagvec(e, args, env):
     return np.diag(args[0]).reshape(-1, 1).copy()
 
 
+def _unvec(e, args, env):
+    """unvec(v): the column-major reshape to the node's shape."""
+    return args[0].reshape(size(e.params[0], env, e), size(e.params[1], env, e), order="F")
+
+
 def _vec(e, args, env):
     """vec(X), column-major."""
     return args[0].reshape(-1, 1, order="F")
@@ -430,7 +435,7 @@ RULES = {
     E.Hadamard: _hadamard, E.HadDiv: _haddiv, E.HadPow: _hadpow, E.Kron: _kron,
     E.Transpose: _transpose, E.Inverse: _inverse, E.Power: _power, E.Trace: _trace,
     E.Det: _det, E.LogDet: _logdet, E.Norm: _norm, E.Sum: _sum, E.Mean: _mean,
-    E.DiagMat: _diagmat, E.DiagVec: _diagvec, E.Vec: _vec, E.Apply: _apply,
+    E.DiagMat: _diagmat, E.DiagVec: _diagvec, E.Vec: _vec, E.Unvec: _unvec, E.Apply: _apply,
     E.Softmax: _softmax, E.LogSumExp: _logsumexp,
 }
 

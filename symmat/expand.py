@@ -501,6 +501,12 @@ def _diagvec(e, a, c):
     return sympy.Matrix(x.rows, 1, lambda i, j: x[i, i])
 
 
+def _unvec(e, a, c):
+    """unvec(v): the column-major reshape to the node's shape."""
+    m, n = dim(e.params[0], c.sizes), dim(e.params[1], c.sizes)
+    return sympy.Matrix(m, n, lambda i, j: a[0][j * m + i, 0])
+
+
 def _vec(e, a, c):
     """vec(X), column-major."""
     return colmajor(a[0])
@@ -543,6 +549,6 @@ RULES = {
     E.Hadamard: _hadamard, E.HadDiv: _haddiv, E.HadPow: _hadpow, E.Kron: _kron,
     E.Transpose: _transpose, E.Inverse: _inverse, E.Power: _power, E.Trace: _trace,
     E.Det: _det, E.LogDet: _logdet, E.Norm: _norm, E.Sum: _sum, E.Mean: _mean,
-    E.DiagMat: _diagmat, E.DiagVec: _diagvec, E.Vec: _vec, E.Apply: _apply,
+    E.DiagMat: _diagmat, E.DiagVec: _diagvec, E.Vec: _vec, E.Unvec: _unvec, E.Apply: _apply,
     E.Softmax: _softmax, E.LogSumExp: _logsumexp,
 }

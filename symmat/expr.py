@@ -636,6 +636,22 @@ class Vec(Expr):
         return (dim_mul(ops[0].shape[0], ops[0].shape[1]), 1)
 
 
+class Unvec(Expr):
+    """unvec(v): the m×n matrix whose vec is v (made by the trace trick, never parsed)."""
+
+    arity = 1
+
+    def __init__(self, x, m, n):
+        Expr.__init__(self, (x,), (m, n))
+
+    @classmethod
+    def shape_of(cls, ops, params, ck):
+        m, n = params
+        ck.eq(ops[0].shape[0], dim_mul(m, n), lambda: f"unvec to {m}×{n} needs a vector of length mn")
+        ck.eq(ops[0].shape[1], 1, lambda: "unvec needs a column vector")
+        return (m, n)
+
+
 # ----------------------------------------------------------------- functions
 
 ELEMENTWISE = ("exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid", "relu",
@@ -694,7 +710,7 @@ class LogSumExp(Expr):
 NODE_TYPES = {cls.__name__: cls for cls in (
     Var, Const, Identity, Ones, Zero, Differential, Size, Basis, Commutation, Matrix, Add, Neg, Mul, Div,
     Hadamard, HadDiv, HadPow, Kron, Transpose, Inverse, Power, Trace, Det, LogDet, Norm,
-    Sum, Mean, DiagMat, DiagVec, Vec, Apply, Softmax, LogSumExp)}
+    Sum, Mean, DiagMat, DiagVec, Vec, Unvec, Apply, Softmax, LogSumExp)}
 
 
 def const(v):

@@ -92,6 +92,12 @@ def j_div(e, w):
     return E.Div(w.of(e.args[0]), e.args[1])
 
 
+@rule(E.Unvec, name="vec")
+def j_unvec(e, w):
+    """vec(unvec(du)) = du."""
+    return w.of(e.args[0])
+
+
 @rule(E.Vec, name="vec")
 def j_vec(e, w):
     """vec(vec(dU)) = vec(dU)."""

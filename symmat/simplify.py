@@ -397,6 +397,14 @@ def _without_end(t, side):
 
 
 @rule(E.Add)
+def add_unvec(e):
+    """unvec(a) + unvec(b) = unvec(a + b)."""
+    if len(e.args) < 2 or not all(isinstance(t, E.Unvec) and t.params == e.args[0].params for t in e.args):
+        return e
+    return E.Unvec(E.Add(*[t.args[0] for t in e.args]), *e.args[0].params)
+
+
+@rule(E.Add)
 def add_explicit(e):
     """[a b] + [c d] = [a + c, b + d]: explicit matrices add entry by entry."""
     if len(e.args) < 2 or not all(isinstance(t, E.Matrix) for t in e.args):
@@ -598,6 +606,20 @@ def sum_rules(e):
     c, rest = split_coef(x)
     if c != 1 and rest is not None:
         return scale(c, E.Sum(rest))
+    return e
+
+
+@rule(E.Unvec)
+def unvec_rules(e):
+    """unvec(vec(X)) = X; unvec(c v) = c unvec(v); unvec(𝟏) = 𝟏."""
+    x = e.args[0]
+    if isinstance(x, E.Ones):
+        return E.Ones(e.shape)
+    if isinstance(x, E.Vec) and tuple(x.args[0].shape) == tuple(e.shape):
+        return x.args[0]
+    c, rest = split_coef(x)
+    if c != 1 and rest is not None:
+        return scale(c, E.Unvec(rest, *e.params))
     return e
 
 

@@ -128,6 +128,19 @@ def size_expr(d):
     return E.Const(d) if isinstance(d, int) else E.Size(d)
 
 
+@rule(E.Vec, name="vec in an inner product")
+def t_vec(e, bar, i):
+    """⟨g, vec(dU)⟩ = ⟨unvec(g), dU⟩."""
+    u = e.args[0]
+    return bar if u.shape[1] == 1 else E.Unvec(bar, *u.shape)
+
+
+@rule(E.Unvec, name="vec in an inner product")
+def t_unvec(e, bar, i):
+    """⟨G, unvec(du)⟩ = ⟨vec(G), du⟩."""
+    return E.Vec(bar)
+
+
 @rule(E.DiagMat, name="diagonal")
 def t_diagmat(e, bar, i):
     """⟨G, diag(du)⟩ = ⟨diag(G), du⟩."""

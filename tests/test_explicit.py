@@ -68,3 +68,28 @@ def test_steps_say_the_matrices_were_multiplied_out():
 def test_identity_inside_a_juxtaposed_run():
     assert symmat.parse("AI") == symmat.parse("A I")
     assert isinstance(symmat.parse("AI").args[1], E.Identity)
+
+
+# ----------------------------------------------------------------- vec (⟨g, vec(dU)⟩ = ⟨unvec(g), dU⟩)
+
+VEC_CASES = [
+    ("vec(X)^T vec(X)", "X", "2 X", lambda v: np.sum(v["X"] ** 2), {"X": (3, 2)}),
+    ("sum(vec(A X))", "X", "Aᵀ 𝟏", lambda v: np.sum(v["A"] @ v["X"]), {"A": (4, 3), "X": (3, 2)}),
+    ("vec(X)^T W vec(X)", "X", "unvec((W + Wᵀ) vec(X))",
+     lambda v: v["X"].reshape(-1, order="F") @ v["W"] @ v["X"].reshape(-1, order="F"), {"X": (3, 2), "W": (6, 6)}),
+]
+
+
+@pytest.mark.parametrize("f,wrt,expected,fn,shapes", VEC_CASES, ids=[c[0] for c in VEC_CASES])
+def test_gradient_through_vec(f, wrt, expected, fn, shapes):
+    r = symmat.grad(f, wrt=wrt)
+    assert r.text() == expected
+    rng = np.random.default_rng(3)
+    values = {k: rng.uniform(-1, 1, s) for k, s in shapes.items()}
+    want = np.zeros(shapes[wrt])
+    for idx in np.ndindex(*shapes[wrt]):
+        step = np.zeros(shapes[wrt])
+        step[idx] = 1e-6
+        want[idx] = (fn({**values, wrt: values[wrt] + step}) - fn({**values, wrt: values[wrt] - step})) / 2e-6
+    np.testing.assert_allclose(r.evaluate(values), want, rtol=1e-5, atol=1e-7)
+    assert symmat.verify(r).ok

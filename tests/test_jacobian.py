@@ -416,6 +416,7 @@ RULE_CASES = {
     E.Neg: (E.Neg(E.Mul(A, x)), x),
     E.Div: (E.Div(E.Mul(A, x), lam), x),
     E.Vec: (E.Vec(E.Mul(A, X)), X),
+    E.Unvec: (E.Unvec(E.Mul(E.Kron(E.Var("P", ("m", "m")), S), E.Vec(X)), "n", "m"), X),
     E.Transpose: (E.Mul(A, T(E.Mul(X, A))), X),
     E.Mul: (product(product(T(X), Bm), X), X),
     E.Hadamard: (E.Hadamard(X, Y), X),

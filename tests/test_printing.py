@@ -65,6 +65,8 @@ GOLDEN = [
     (Const(F(-1, 2)), "-1/2", "-1/2", r"-\frac{1}{2}"),
     (Identity(n), "I", "I", "I"),
     (E.Div(E.Sum(x), E.Size(n)), "sum(x) / n", "sum(x) / n", r"\frac{\operatorname{sum}\left(x\right)}{n}"),
+    (E.Unvec(E.Vec(A), n, n), "unvec(vec(A))", "unvec(vec(A))",
+     r"\operatorname{unvec}\left(\operatorname{vec}\left(A\right)\right)"),
     (Ones((n, 1)), "𝟏", "ones", r"\mathbf{1}"),
     (Zero((n, n)), "0", "0", "0"),
     (Basis(n, "k"), "e_k", "e_k", "e_{k}"),
@@ -385,7 +387,7 @@ def round_trip(e):
         assert back == e, f"{text!r} parsed as {back!r}\n  (printed back: {to_text(back)!r}), expected {e!r}"
 
 
-NOT_PARSED = (Zero, Basis, Commutation, E.Differential, E.Size)   # made by the deriver only; no input syntax
+NOT_PARSED = (Zero, Basis, Commutation, E.Differential, E.Size, E.Unvec)   # made by the deriver only; no input syntax
 # trees the parser never builds, so they cannot come back: it flattens nested sums, folds -(-2)
 NON_CANONICAL = {Add(A, Add(B, C)), Neg(Const(-2)),
                  # -A x is Mul(-1, A, x) to the parser (build.product), and -(A B) is too

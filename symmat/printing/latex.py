@@ -243,6 +243,6 @@ RULES = {
     E.LogDet: _function(r"\log\det"), E.Norm: _norm,
     E.Sum: _function(operator("sum")), E.Mean: _function(operator("mean")),
     E.DiagMat: _function(operator("diag")), E.DiagVec: _function(operator("diag")),
-    E.Vec: _function(operator("vec")), E.Apply: _apply,
+    E.Vec: _function(operator("vec")), E.Unvec: _function(operator("unvec")), E.Apply: _apply,
     E.Softmax: _function(operator("softmax")), E.LogSumExp: _function(operator("logsumexp")),
 }

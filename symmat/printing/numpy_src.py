@@ -436,6 +436,12 @@ def _diagvec(e, g):
     return g.code(x) if x.is_scalar else (f"np.diag({g.code(x)[0]})[:, None]", ATOM)
 
 
+def _unvec(e, g):
+    """unvec(v): a column-major reshape."""
+    m, n = (g.dim(d) for d in e.params)
+    return (f'{_wrap(g.code(e.args[0]), ATOM)}.reshape({m}, {n}, order="F")', ATOM)
+
+
 def _vec(e, g):
     """vec(X), column-major."""
     x = e.args[0]
@@ -478,6 +484,6 @@ RULES = {
     E.Trace: _reduce("np.trace"), E.Det: _reduce("np.linalg.det"),
     E.LogDet: _logdet, E.Norm: _norm,
     E.Sum: _reduce("np.sum"), E.Mean: _reduce("np.mean"), E.DiagMat: _diagmat,
-    E.DiagVec: _diagvec, E.Vec: _vec, E.Apply: _apply, E.Softmax: _softmax,
+    E.DiagVec: _diagvec, E.Vec: _vec, E.Unvec: _unvec, E.Apply: _apply, E.Softmax: _softmax,
     E.LogSumExp: _logsumexp,
 }

@@ -314,6 +314,6 @@ RULES = {
     E.Transpose: _transpose, E.Inverse: _inverse, E.Power: _power,
     E.Trace: _function("tr"), E.Det: _function("det"), E.LogDet: _logdet, E.Norm: _norm,
     E.Sum: _function("sum"), E.Mean: _function("mean"), E.DiagMat: _function("diag"),
-    E.DiagVec: _function("diag"), E.Vec: _function("vec"), E.Apply: _apply,
+    E.DiagVec: _function("diag"), E.Vec: _function("vec"), E.Unvec: _function("unvec"), E.Apply: _apply,
     E.Softmax: _function("softmax"), E.LogSumExp: _function("logsumexp"),
 }

@@ -57,7 +57,8 @@ def _var_params(e):
 
 PARAMS = {E.Var: _var_params, E.Differential: _differential_params, E.Identity: _shape_params,
           E.Ones: _shape_params, E.Zero: _shape_params, E.Basis: _shape_params,
-          E.Commutation: _shape_params, E.Size: _shape_params}
+          E.Commutation: _shape_params, E.Size: _shape_params,
+          E.Unvec: _shape_params}
 
 
 def _value(p):
