@@ -56,6 +56,7 @@ class Limits:
     max_chars = 10_000        # --max-chars
     max_depth = 200           # --max-depth
     max_power = 64            # --max-power
+    max_rewrites = 200_000    # --max-rewrites (simplification)
 
     def __init__(self, **kw):
         for k, v in kw.items():

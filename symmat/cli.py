@@ -72,7 +72,8 @@ def build_parser():
 
 def _limits(args):
     from .build import Limits
-    return Limits(max_chars=args.max_chars, max_depth=args.max_depth, max_power=args.max_power)
+    return Limits(max_chars=args.max_chars, max_depth=args.max_depth, max_power=args.max_power,
+                  max_rewrites=args.max_rewrites)
 
 
 def _read(expr):

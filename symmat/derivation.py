@@ -191,7 +191,10 @@ def gradient(f, X, steps):
     for name, identity in used.items():
         steps.append(Step(name, identity))
     steps.append(Step("differential", "df = ", simplify(df)))
-    parts, tricks = contributions(df, dX)
+    try:
+        parts, tricks = contributions(df, dX)
+    except DerivativeError:   # an operator the trace trick cannot see through (⊗): vectorise
+        return _gradient_by_vec(df, X, steps)
     for name, identity in tricks.items():
         steps.append(Step(name, identity))
     terms = [simplify(p) for p in parts]
@@ -199,6 +202,18 @@ def gradient(f, X, steps):
     steps.append(Step("trace trick", "df = ", _pairing(raw, dX)))
     G = simplify(raw)
     steps.append(Step("gradient", f"∂f/∂{X.name} = ", G))
+    return G
+
+
+def _gradient_by_vec(df, X, steps):
+    """G = unvec(Jᵀ) with J = ∂f/∂vec(X) from the Jacobian rules (df = J vec(dX))."""
+    from .jacobians import jacobian_of
+    J, used = jacobian_of(df, E.Differential(X))
+    for name, identity in used.items():
+        steps.append(Step(name, identity))
+    Jt = E.Transpose(J)
+    G = simplify(Jt if X.shape[1] == 1 else E.Unvec(Jt, *X.shape))
+    steps.append(Step("gradient", f"df = J vec(d{X.name}), so ∂f/∂{X.name} = unvec(Jᵀ) = ", G))
     return G
 
 
@@ -333,9 +348,15 @@ def derive(kind, f, wrt, where=None, layout="mixed", symmetric="sym", limits=Non
         raise DerivativeError(f"unknown layout {layout!r}: choose one of {', '.join(LAYOUTS)}")
     if symmetric not in CONVENTIONS:
         raise DerivativeError(f"unknown convention {symmetric!r}: choose sym or entrywise")
-    fx = f if isinstance(f, E.Expr) else parse(f, where=where, limits=limits or Limits())
+    limits = limits or Limits()
+    fx = f if isinstance(f, E.Expr) else parse(f, where=where, limits=limits)
     names = _names(wrt)
-    results = [_derive_one(kind, fx, find_var(fx, n), layout, symmetric, check) for n in names]
+    from .simplify import BUDGET
+    token = BUDGET.set(limits.max_rewrites)
+    try:
+        results = [_derive_one(kind, fx, find_var(fx, n), layout, symmetric, check) for n in names]
+    finally:
+        BUDGET.reset(token)
     if isinstance(wrt, str) and len(names) == 1:
         return results[0]
     return DerivativeSet(results)

@@ -239,6 +239,19 @@ def jacobian_instance(result, rng):
     return values, sizes
 
 
+MAX_ENTRIES = 1_000_000   # the largest dense intermediate the Jacobian check will build
+
+
+def _largest(e, sizes):
+    """The most entries any node of `e` has at the concrete sizes."""
+    from .expand import concrete_shape
+    best = 0
+    for node in e.walk():
+        m, n = concrete_shape(node.shape, sizes)
+        best = max(best, m * n)
+    return best
+
+
 def selfcheck_jacobian(result, seed=0, points=2):
     """Raise InternalError if a Jacobian, derivative or Hessian disagrees with finite differences."""
     import numpy as np
@@ -249,6 +262,8 @@ def selfcheck_jacobian(result, seed=0, points=2):
     for _ in range(points):
         try:
             values, sizes = jacobian_instance(result, rng)
+            if _largest(result.result, sizes) > MAX_ENTRIES:
+                return   # too large to check densely (nested Kronecker products): inconclusive
             with np.errstate(all="ignore"):
                 want, noise = expected_jacobian(result, values)
                 got = np.asarray(evaluate(result.result, values), dtype=float)
@@ -261,7 +276,7 @@ def selfcheck_jacobian(result, seed=0, points=2):
         if not (np.all(np.isfinite(want)) and np.all(np.isfinite(got))):
             continue
         scale = max(np.max(np.abs(want)), np.max(np.abs(got)), 1e-300)
-        if np.max(np.abs(got - want)) > tol * scale + 10 * noise:
+        if np.max(np.abs(got - want)) > tol * scale + 10 * noise + 1e-7:
             _fail(result, f"relative error {np.max(np.abs(got - want)) / scale:.2g}", sizes)
 
 

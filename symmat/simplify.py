@@ -10,6 +10,7 @@ multiplications by identity or zero. Differentiation never simplifies and
 printers never simplify: this module is the only place that rewrites.
 """
 
+import contextvars
 from collections import defaultdict
 from functools import lru_cache
 from fractions import Fraction
@@ -44,10 +45,10 @@ def mk_add(terms, shape):
     terms = list(terms)
     if not terms:
         return E.Const(0) if shape == (1, 1) else E.Zero(shape)
-    if len(terms) == 1:
-        t = terms[0]
-        return t if tuple(t.shape) == tuple(shape) else E.Mul(t, E.Ones(shape))
-    return E.Add(*terms)
+    if tuple(shape) != (1, 1) and all(t.is_scalar for t in terms):
+        s = terms[0] if len(terms) == 1 else E.Add(*terms)
+        return E.Mul(s, E.Ones(shape))   # 1×1 terms of a larger sum: added to every entry
+    return terms[0] if len(terms) == 1 else E.Add(*terms)
 
 
 def split_coef(t):
@@ -129,9 +130,13 @@ class Simplifier:
         return e
 
 
-def simplify(e, max_rewrites=200_000):
-    """The simplified form of `e`."""
-    return Simplifier(max_rewrites)(e)
+# The rewrite budget of the derivation in progress (set from Limits by `derive`).
+BUDGET = contextvars.ContextVar("max_rewrites", default=200_000)
+
+
+def simplify(e, max_rewrites=None):
+    """The simplified form of `e` (within the budget of rewrites in force)."""
+    return Simplifier(max_rewrites or BUDGET.get())(e)
 
 
 # ----------------------------------------------------------------- products
@@ -368,7 +373,7 @@ def add_common_factor(e):
     for side in (-1, 0):
         groups = defaultdict(list)
         for i, t in enumerate(e.args):
-            key = _end_factor(t, side)
+            key = _end_factor(t, side) if tuple(t.shape) == tuple(e.shape) else None
             if key is not None:
                 groups[key].append(i)
         for key, idx in groups.items():
