@@ -263,6 +263,20 @@ def symmetric_convention(G, X, convention, steps):
     return out
 
 
+def constrained(G, X, convention, steps):
+    """The gradient by a structured X: its diagonal entries only, or a symmetric convention."""
+    if X.is_scalar:
+        return G
+    if X.has("diagonal"):
+        G = simplify(E.Hadamard(G, E.Identity(X.shape[0])))
+        steps.append(Step("diagonal variable", f"{X.name} is diagonal: only its diagonal varies, "
+                          f"∂f/∂{X.name} = G ⊙ I = ", G))
+        return G
+    if X.has("symmetric"):
+        return symmetric_convention(G, X, convention, steps)
+    return G
+
+
 def _half():
     from fractions import Fraction
     return E.Const(Fraction(1, 2))
@@ -401,12 +415,7 @@ def _derive_one(kind, f, X, layout, symmetric, check):
     steps = [Step("", "f = ", f)]
     g = prepare(_multiplied_out(f, steps), steps)
     G = absorb_signs(gradient(g, X, steps), f)
-    if X.has("diagonal") and not X.is_scalar:
-        G = simplify(E.Hadamard(G, E.Identity(X.shape[0])))
-        steps.append(Step("diagonal variable", f"{X.name} is diagonal: only its diagonal varies, "
-                          f"∂f/∂{X.name} = G ⊙ I = ", G))
-    elif X.has("symmetric") and not X.is_scalar:
-        G = symmetric_convention(G, X, symmetric, steps)
+    G = constrained(G, X, symmetric, steps)
     if layout == "numerator" and not X.is_scalar:
         G = simplify(E.Transpose(G))
         steps.append(Step("numerator layout", f"∂f/∂{X.name} is written as a row: ", G))

@@ -21,7 +21,7 @@ from fractions import Fraction
 
 from . import expr as E
 from .derivation import (Derivative, Step, absorb_signs, gradient, name_shared, prepare,
-                         symmetric_convention)
+                         constrained)
 from .differential import differential
 from .errors import DerivativeError, InternalError, SymmatError
 from .shapes import dim_mul, fmt_shape
@@ -465,10 +465,7 @@ def scalar_gradient(f, X, symmetric, steps):
         J = jacobian_steps(g, X, steps, "f")
         G = simplify(E.Transpose(J))
         steps.append(Step("gradient", f"∂f/∂{X.name} = Jᵀ = ", G))
-    G = absorb_signs(G, f)
-    if X.has("symmetric") and not X.is_scalar:
-        G = symmetric_convention(G, X, symmetric, steps)
-    return G
+    return constrained(absorb_signs(G, f), X, symmetric, steps)
 
 
 def scalar_jacobian(f, X, layout, symmetric):

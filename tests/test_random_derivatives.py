@@ -41,20 +41,9 @@ UNSUPPORTED = collections.Counter()
 # (predicate(case, outcome), reason): known defects, each with a strict xfail in test_regressions.py.
 # Remove an entry when its regression test is flipped.
 KNOWN = [
-    (lambda c, o: o.status == "refused" and o.scale is not None and o.scale < 1e-6,
-     "the self-check refuses a derivative that is exactly 0 at its instance (finite differences are "
-     "pure rounding noise); see test_regressions.py::test_selfcheck_zero_derivative"),
-    (lambda c, o: o.status == "crash" and "add_like_terms changed a shape" in o.detail,
-     "simplify.mk_add drops the broadcast of a sum whose non-scalar terms cancel; "
-     "see test_regressions.py::test_cancelled_sum_keeps_its_shape"),
     (lambda c, o: o.status == "refused" and o.kind == "hessian",
      "the Hessian self-check's second differences are noisy near poles (tan); "
      "see test_regressions.py::test_selfcheck_second_differences_near_a_pole"),
-    (lambda c, o: o.status == "rejected" and "cannot add" in o.detail,
-     "simplify.add_common_factor treats a broadcast 1×1 term as a vector term; "
-     "see test_regressions.py::test_common_factor_ignores_broadcast_terms"),
-    (lambda c, o: o.status in ("refused", "caught", "wrong") and o.kind == "hessian" and c.vars[c.wrt].has("diagonal"),
-     "Hessian by a diagonal matrix; see test_regressions.py::test_hessian_by_a_diagonal_matrix"),
 ]
 
 

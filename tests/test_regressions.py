@@ -247,10 +247,6 @@ def test_diagonal_convention():
     assert oracle("A M", "M", kind="derivative", where="M: diagonal").status == "ok"
 
 
-@pytest.mark.xfail(strict=True, reason="Hessian by a diagonal M: only the columns are restricted to the "
-                                       "diagonal (… diag(vec I)); the rows, from the gradient before G ⊙ I, "
-                                       "are not, so 1/2 (I ⊗ (A + Aᵀ) + (A + Aᵀ) ⊗ I) diag(vec I) is wrong "
-                                       "for tr(A M M) and the self-check refuses it (exit 3)")
 def test_hessian_by_a_diagonal_matrix():
     status, out, err = cli("hessian", "tr(A M M)", "--wrt", "M", "--where", "M: diagonal")
     assert status == 0, err
