@@ -712,6 +712,9 @@ class Evaluator:
     def v_Vec(self, e, a):
         return a[0].reshape(-1, 1, order="F")
 
+    def v_Unvec(self, e, a):
+        return a[0].reshape(self.dim(e.params[0]), self.dim(e.params[1]), order="F")
+
     def v_Apply(self, e, a):
         x, fn = a[0], e.fn
         if fn in ("abs", "relu", "step", "sign"):
