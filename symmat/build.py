@@ -57,6 +57,7 @@ class Limits:
     max_depth = 200           # --max-depth
     max_power = 64            # --max-power
     max_rewrites = 200_000    # --max-rewrites (simplification)
+    derive_timeout = 10.0     # --derive-timeout (seconds for one derivation)
 
     def __init__(self, **kw):
         for k, v in kw.items():

@@ -30,6 +30,7 @@ def _common(p, wrt=True):
     limits.add_argument("--max-depth", type=int, help="deepest nesting (default 200)")
     limits.add_argument("--max-power", type=int, help="largest integer matrix power (default 64)")
     limits.add_argument("--max-rewrites", type=int, help="simplification budget (default 200000)")
+    limits.add_argument("--derive-timeout", type=_seconds, help="seconds for one derivation (default 10)")
 
 
 def _verify_opts(p):
@@ -73,7 +74,7 @@ def build_parser():
 def _limits(args):
     from .build import Limits
     return Limits(max_chars=args.max_chars, max_depth=args.max_depth, max_power=args.max_power,
-                  max_rewrites=args.max_rewrites)
+                  max_rewrites=args.max_rewrites, derive_timeout=args.derive_timeout)
 
 
 def _read(expr):
@@ -90,14 +91,14 @@ def _read(expr):
 
 
 def _seconds(text):
-    """A finite positive number of seconds (for --verify-timeout)."""
+    """A finite positive number of seconds (for --verify-timeout, --derive-timeout)."""
     import math
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
     if not math.isfinite(value) or value <= 0 or value > 86400:
-        raise argparse.ArgumentTypeError(f"--verify-timeout must be between 0 and 86400 seconds, not {text}")
+        raise argparse.ArgumentTypeError(f"must be a number of seconds between 0 and 86400, not {text}")
     return value
 
 

@@ -365,12 +365,15 @@ def derive(kind, f, wrt, where=None, layout="mixed", symmetric="sym", limits=Non
     limits = limits or Limits()
     fx = f if isinstance(f, E.Expr) else parse(f, where=where, limits=limits)
     names = _names(wrt)
-    from .simplify import BUDGET
+    import time
+    from .simplify import BUDGET, DEADLINE
     token = BUDGET.set(limits.max_rewrites)
+    clock = DEADLINE.set((time.monotonic() + limits.derive_timeout, limits.derive_timeout))
     try:
         results = [_derive_one(kind, fx, find_var(fx, n), layout, symmetric, check) for n in names]
     finally:
         BUDGET.reset(token)
+        DEADLINE.reset(clock)
     if isinstance(wrt, str) and len(names) == 1:
         return results[0]
     return DerivativeSet(results)

@@ -124,14 +124,31 @@ class Simplifier:
                 if self.rewrites > self.max_rewrites:
                     raise LimitError(f"simplification took more than {self.max_rewrites} rewrites "
                                      f"(raise the limit with --max-rewrites)")
+                _TICKS[0] += 1
+                if _TICKS[0] % 64 == 0:
+                    _check_deadline()
                 if tuple(out.shape) != tuple(e.shape):
                     raise AssertionError(f"rule {fn.__name__} changed a shape: {e!r} -> {out!r}")
                 return out
         return e
 
 
-# The rewrite budget of the derivation in progress (set from Limits by `derive`).
+# The rewrite budget and the deadline (time.monotonic) of the derivation in progress,
+# set from Limits by `derive`.
 BUDGET = contextvars.ContextVar("max_rewrites", default=200_000)
+DEADLINE = contextvars.ContextVar("deadline", default=None)
+
+
+_TICKS = [0]   # rewrites across all Simplifiers (each simplify call has its own count)
+
+
+def _check_deadline():
+    """Refuse a derivation that has run past its time limit."""
+    import time
+    deadline = DEADLINE.get()
+    if deadline is not None and time.monotonic() > deadline[0]:
+        raise LimitError(f"the derivation took more than {deadline[1]:g} s "
+                         f"(raise the limit with --derive-timeout)")
 
 
 def simplify(e, max_rewrites=None):

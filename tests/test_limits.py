@@ -212,3 +212,11 @@ def test_max_rewrites_in_the_limits():
     assert Limits().max_rewrites == 200_000
     with pytest.raises(symmat.LimitError, match="max-rewrites"):
         api.grad("x^T A x + x^T B x", wrt="x", limits=Limits(max_rewrites=1))
+
+
+def test_derive_timeout_refuses_a_long_derivation_and_the_option_raises_it():
+    text = "1/2 ||W4 σ(W3 σ(W2 σ(W1 x))) - y||^2"
+    status, out, err = run("hessian", text, "--wrt", "W1", "--derive-timeout", "0.001")
+    assert status == 2 and "--derive-timeout" in err and "Traceback" not in err, err
+    status, out, err = run("hessian", text, "--wrt", "W1", "--derive-timeout", "60")
+    assert status == 0, err

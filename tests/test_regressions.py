@@ -200,9 +200,6 @@ def test_report_module_imports_on_python_311():
     assert status == 0, err
 
 
-@pytest.mark.xfail(strict=True, reason="the text printer writes a matrix of ones as 𝟏, which the parser "
-                                       "reads as a vector: ∂sum(X)/∂X printed '𝟏' is judged 'wrong shape' "
-                                       "when given back to check; print 𝟏 𝟏ᵀ (or 𝟏_{m×n})")
 def test_ones_matrix_reads_back():
     r = api.grad("sum(X)", wrt="X")
     assert api.check("sum(X)", wrt="X", claim=r.text()).ok
@@ -293,13 +290,11 @@ def test_selfcheck_zero_derivative():
     assert status == 0, err
 
 
-@pytest.mark.xfail(strict=False, reason="no bound on derivation time: the Hessian of ‖(X + A)(X + A)…‖² grows "
-                                        "like n⁴–n⁵ in the number of factors (n=30 takes 10–30 s depending on "
-                                        "load) within every default limit; open")
 def test_long_products_are_refused_or_answered_quickly():
     text = "‖" + " ".join(["(X + A)"] * 30) + "‖_F^2"          # 245 characters
-    status, out, err = cli("hessian", text, "--wrt", "X", timeout=10)
+    status, out, err = cli("hessian", text, "--wrt", "X", "--derive-timeout", "5", timeout=10)
     assert status in (0, 2)
+    assert status == 0 or "--derive-timeout" in err
 
 
 def test_cancelled_sum_keeps_its_shape():

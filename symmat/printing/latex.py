@@ -104,8 +104,11 @@ def _identity(e, p):
 
 
 def _ones(e, p):
-    r"""The vector of ones ``\mathbf{1}``."""
-    return r"\mathbf{1}"
+    r"""The vector of ones ``\mathbf{1}``; a row ``\mathbf{1}^{\top}``, a matrix ``\mathbf{1} \mathbf{1}^{\top}``."""
+    rows, cols = e.shape
+    if cols == 1:
+        return r"\mathbf{1}"
+    return r"\mathbf{1}^{\top}" if rows == 1 else r"\mathbf{1} \mathbf{1}^{\top}"
 
 
 def _zero(e, p):

@@ -51,7 +51,14 @@ def _call(e, style):
     return PREFIX
 
 
+def _ones(e, style):
+    """𝟏 is an atom; a row 𝟏ᵀ is postfix; a matrix of ones 𝟏 𝟏ᵀ is a product."""
+    rows, cols = e.shape
+    return ATOM if cols == 1 else POSTFIX if rows == 1 else PRODUCT
+
+
 TABLE = {
+    E.Ones: _ones,
     E.Add: SUM,
     E.Mul: PRODUCT,
     E.Div: (PRODUCT, PRODUCT, PREFIX),

@@ -153,8 +153,12 @@ def _identity(e, p):
 
 
 def _ones(e, p):
-    """The vector of ones ``𝟏`` (ASCII ``ones``)."""
-    return p.sym("𝟏", "ones")
+    """The vector of ones ``𝟏`` (ASCII ``ones``); a row ``𝟏ᵀ``, a matrix ``𝟏 𝟏ᵀ`` (reads back)."""
+    one, t = p.sym("𝟏", "ones"), p.sym("ᵀ", "^T")
+    rows, cols = e.shape
+    if cols == 1:
+        return one
+    return one + t if rows == 1 else f"{one} {one}{t}"
 
 
 def _zero(e, p):
