@@ -74,7 +74,7 @@ def test_identity_inside_a_juxtaposed_run():
 
 VEC_CASES = [
     ("vec(X)^T vec(X)", "X", "2 X", lambda v: np.sum(v["X"] ** 2), {"X": (3, 2)}),
-    ("sum(vec(A X))", "X", "Aᵀ 𝟏 𝟏ᵀ", lambda v: np.sum(v["A"] @ v["X"]), {"A": (4, 3), "X": (3, 2)}),
+    ("sum(vec(A X))", "X", "Aᵀ (𝟏 𝟏ᵀ)", lambda v: np.sum(v["A"] @ v["X"]), {"A": (4, 3), "X": (3, 2)}),
     ("vec(X)^T W vec(X)", "X", "unvec((W + Wᵀ) vec(X))",
      lambda v: v["X"].reshape(-1, order="F") @ v["W"] @ v["X"].reshape(-1, order="F"), {"X": (3, 2), "W": (6, 6)}),
 ]
