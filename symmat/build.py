@@ -398,6 +398,9 @@ class Typer:
         x = raw.args[0]
         if x.op == "Const" and x.params[0] == 0 and k < 0:
             self.fail(ShapeError, f"division by zero: 0 to the power {k}", raw)
+        if x.op == "Const" and _digits(x.params[0], k) > 1000:
+            self.fail(LimitError, f"{x.params[0]}^{k} has more than 1000 digits, longer than symmat "
+                                  f"computes with", raw)
         if not is_scalar(x.shape) and abs(k) > self.limits.max_power:
             self.fail(LimitError, f"matrix power {k} is above the limit of {self.limits.max_power} "
                                   f"(raise it with --max-power)", raw)
@@ -517,6 +520,14 @@ class Typer:
             raise ShapeError(str(e) + self.where(raw)) from None
         memo[key] = node
         return node
+
+
+def _digits(base, k):
+    """About how many decimal digits base^k has (numerator or denominator)."""
+    import math
+    base = Fraction(base)
+    big = max(abs(base.numerator), base.denominator, 1)
+    return abs(float(k)) * math.log10(big) if big > 1 else 0
 
 
 def _const_raw(c):

@@ -318,3 +318,11 @@ def test_common_factor_ignores_broadcast_terms(text):
 def test_selfcheck_second_differences_near_a_pole():
     status, out, err = cli("hessian", "tan(3 λ)", "--wrt", "λ")
     assert status == 0, err
+
+
+@pytest.mark.parametrize("command", ["grad", "check"])
+def test_huge_constant_power_is_refused_by_the_parser(command):
+    """check '2^1000000000 x^T x' once reached SymPy, which failed converting a billion-bit integer."""
+    extra = ["--claim", "x"] if command == "check" else []
+    status, out, err = cli(command, "2^1000000000 x^T x", "--wrt", "x", *extra)
+    assert status == 2 and "1000 digits" in err, err
