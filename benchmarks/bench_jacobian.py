@@ -19,8 +19,10 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
+sys.path.insert(0, HERE)
 
-from symmat import api  # noqa: E402  (the functions: symmat.derivative may be the module)
+from symmat import api  # noqa: E402
+from bench_derive import network, timed  # noqa: E402  (one definition of the network loss and the timer)
 from symmat.simplify import size  # noqa: E402
 
 LOGISTIC = "-1/m sum(y ⊙ log(σ(X w)) + (1 - y) ⊙ log(1 - σ(X w)))"
@@ -40,24 +42,6 @@ EXAMPLES = [
     ("derivative", "X^{-1}", "X", None, "mixed"),
     ("derivative", "A diag(x) B", "x", "A: 4x3, B: 3x2", "mixed"),
 ]
-
-
-def timed(fn, repeat):
-    """Median seconds of `repeat` calls of fn()."""
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
-
-
-def network(n):
-    """The n-layer loss as text (layers W1 … Wn, σ between them)."""
-    h = "x"
-    for k in range(1, n + 1):
-        h = f"W{k} {h}" if k == n else f"σ(W{k} {h})"
-    return f"1/2 ||{h} - y||^2"
 
 
 def derive(kind, f, wrt, where, layout, check):

@@ -12,17 +12,9 @@ from fractions import Fraction
 
 from . import expr as E
 from .errors import DerivativeError
+from .rules import named_rules
 
-RULES = {}
-
-
-def rule(*classes, name):
-    """Register a differential rule for node classes, with the name shown in steps."""
-    def register(fn):
-        for cls in classes:
-            RULES[cls] = (fn, name)
-        return fn
-    return register
+RULES, rule = named_rules()   # one rule per operator: RULES[cls] = (function, name)
 
 
 # ----------------------------------------------------------------- small builders

@@ -26,17 +26,9 @@ from .differential import differential
 from .errors import DerivativeError, InternalError, SymmatError
 from .shapes import dim_mul, fmt_shape
 from .simplify import mk_mul, simplify, split_coef
+from .rules import named_rules
 
-RULES = {}
-
-
-def rule(*classes, name):
-    """Register a Jacobian rule for node classes, with the name shown in the steps."""
-    def register(fn):
-        for cls in classes:
-            RULES[cls] = (fn, name)
-        return fn
-    return register
+RULES, rule = named_rules()   # one rule per operator: RULES[cls] = (function, name)
 
 
 # ----------------------------------------------------------------- small builders

@@ -12,17 +12,9 @@ dX, and returns that child's adjoint.
 from . import expr as E
 from .errors import DerivativeError, InternalError
 from .shapes import dim_mul
+from .rules import named_rules
 
-RULES = {}
-
-
-def rule(*classes, name):
-    """Register a trace-trick rule for node classes, with its name for the steps."""
-    def register(fn):
-        for cls in classes:
-            RULES[cls] = (fn, name)
-        return fn
-    return register
+RULES, rule = named_rules()   # one rule per operator: RULES[cls] = (function, name)
 
 
 def inner(a, b):
