@@ -17,7 +17,7 @@ from .build import Limits
 from .differential import differential
 from .errors import DerivativeError
 from .simplify import simplify
-from .tracetrick import contributions
+from .tracetrick import contributions, inner
 
 LAYOUTS = ("mixed", "numerator", "denominator")
 CONVENTIONS = ("sym", "entrywise")
@@ -199,7 +199,7 @@ def gradient(f, X, steps):
         steps.append(Step(name, identity))
     terms = [simplify(p) for p in parts]
     raw = terms[0] if len(terms) == 1 else E.Add(*terms)
-    steps.append(Step("trace trick", "df = ", _pairing(raw, dX)))
+    steps.append(Step("trace trick", "df = ", inner(raw, dX)))
     G = simplify(raw)
     steps.append(Step("gradient", f"∂f/∂{X.name} = ", G))
     return G
@@ -239,15 +239,6 @@ def absorb_signs(G, f):
 
     out = go(G)
     return G if out == G else simplify(out)
-
-
-def _pairing(G, dX):
-    """tr(Gᵀ dX) (or Gᵀ dx, g dx) as an expression for the steps."""
-    if G.is_scalar:
-        return E.Mul(G, dX)
-    if G.shape[1] == 1:
-        return E.Mul(E.Transpose(G), dX)
-    return E.Trace(E.Mul(E.Transpose(G), dX))
 
 
 def symmetric_convention(G, X, convention, steps):

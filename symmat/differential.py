@@ -8,11 +8,10 @@ docstring. Rules never simplify: that is `simplify`'s job; the trace trick
 (`tracetrick`) then reads the gradient off df.
 """
 
-from fractions import Fraction
-
 from . import expr as E
 from .errors import DerivativeError
 from .rules import named_rules
+from .tracetrick import inner
 
 RULES, rule = named_rules()   # one rule per operator: RULES[cls] = (function, name)
 
@@ -35,13 +34,6 @@ def mul(*factors):
 def neg(x):
     """-x."""
     return E.Neg(x)
-
-
-def inner(a, b):
-    """⟨a, b⟩ = tr(aᵀ b), written aᵀ b for vectors."""
-    if a.shape[1] == 1 or a.is_scalar:
-        return E.Mul(E.Transpose(a), b) if not a.is_scalar else E.Mul(a, b)
-    return E.Trace(E.Mul(E.Transpose(a), b))
 
 
 def had(a, b):
@@ -313,4 +305,4 @@ def differential(f, wrt):
     return _D(wrt, used).of(f), used
 
 
-__all__ = ["differential", "RULES", "Fraction"]
+__all__ = ["differential", "RULES"]

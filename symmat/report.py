@@ -54,6 +54,8 @@ def render_text(result, steps=False, report=None, ascii=False):
         lines = result.text(ascii=ascii).splitlines()
         if lines and lines[-1].startswith("∇f"):
             out.append(lines[-1])
+    if ascii:
+        out = [_ascii_words(line) for line in out]
     return "\n".join(out)
 
 
@@ -123,14 +125,17 @@ def latex_words(s):
     return re.sub(pattern, lambda m: _LATEX_WORDS[m.group(0)], s)
 
 
-_ASCII = [("∂", "d"), ("∇²f", "Hessian of f"), ("×", "x"), ("⟨", "<"), ("⟩", ">"), ("⇒", "=>")]
+_ASCII = [("∂", "d"), ("∇²f", "Hessian of f"), ("∇f", "grad f"), ("×", " x "), ("⟨", "<"), ("⟩", ">"),
+          ("⇒", "=>"), ("⁻ᵀ", "^-T"), ("⁻¹", "^-1"), ("ᵀ", "^T"), ("²", "^2"), ("⊙", ".*"),
+          ("⊗", " kron "), ("𝟏", "ones"), ("‖", "||"), ("σ", "sigmoid"), ("Σ", "sum "), ("−", "-"),
+          ("✓", "ok:"), ("✗", "wrong:")]
 
 
 def _ascii_words(line):
-    """The heading words of a text report in ASCII (the formulas are ASCII already)."""
+    """A line of a text report in ASCII: symbols spelled out, anything left escaped."""
     for a, b in _ASCII:
         line = line.replace(a, b)
-    return line
+    return line.encode("ascii", "backslashreplace").decode("ascii")
 
 
 def render_latex(result, steps=True, report=None):

@@ -80,6 +80,18 @@ def scale(c, rest):
     return E.Mul(E.Const(c), rest)
 
 
+def scalar_part(x):
+    """(c, scalars, core) with x = c · Π scalars · core, or None when x has no scalar part."""
+    if not isinstance(x, (E.Mul, E.Neg)):
+        return None
+    c, rest = split_coef(x)
+    factors = list(rest.args) if isinstance(rest, E.Mul) and not (rest.is_scalar and rest.chain) else [rest]
+    scalars = [f for f in factors if f.is_scalar]
+    if c == 1 and not scalars or len(scalars) == len(factors):
+        return None
+    return c, scalars, mk_mul([f for f in factors if not f.is_scalar])
+
+
 def is_negative(t):
     """True for a term that prints with a minus sign."""
     return split_coef(t)[0] < 0
@@ -526,13 +538,11 @@ def hadamard_rules(e):
         if isinstance(x, E.Zero):
             return E.Zero(e.shape)
     for i, x in enumerate((a, b)):
-        if isinstance(x, (E.Mul, E.Neg)):
-            c, rest = split_coef(x)
-            scalars = [f for f in (rest.args if isinstance(rest, E.Mul) else []) if f.is_scalar]
-            if c != 1 or scalars:
-                core = rest if not scalars else mk_mul([f for f in rest.args if not f.is_scalar])
-                other = b if i == 0 else a
-                return scale(c, mk_mul(scalars + [E.Hadamard(core, other) if i == 0 else E.Hadamard(other, core)]))
+        part = scalar_part(x)
+        if part:
+            c, scalars, core = part
+            inner = E.Hadamard(core, b) if i == 0 else E.Hadamard(a, core)
+            return scale(c, mk_mul(scalars + [inner]))
     return e
 
 
@@ -599,12 +609,10 @@ def trace_rules(e):
         return E.Trace(x.args[0])
     if isinstance(x, E.Add) and not any(a.is_scalar for a in x.args):
         return E.Add(*[E.Trace(a) for a in x.args])   # a 1×1 term is added to every entry: no split
-    if isinstance(x, (E.Mul, E.Neg)):
-        c, rest = split_coef(x)
-        scalars = [f for f in (rest.args if isinstance(rest, E.Mul) else []) if f.is_scalar]
-        if c != 1 or scalars:
-            core = [f for f in rest.args if not f.is_scalar] if isinstance(rest, E.Mul) else [rest]
-            return scale(c, mk_mul(scalars + [E.Trace(mk_mul(core))]))
+    part = scalar_part(x)
+    if part:
+        c, scalars, core = part
+        return scale(c, mk_mul(scalars + [E.Trace(core)]))
     return e
 
 
