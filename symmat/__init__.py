@@ -1,10 +1,17 @@
 """symmat: symbolic matrix calculus with derivations, proofs and checks.
 
-The pipeline, one module per stage, in this order:
-``grammar/symmat.lark`` → `parse` (Transformer → raw tree) → `build` (kinds,
-sizes, nodes of `expr`) → `differentiate` (differentials, trace trick) →
-`simplify` (rewrite rules to a fixed point) → `printing` (text, LaTeX, NumPy);
-`verify` (SymPy, element by element) and `check` sit at the edge.
+The package is laid out as its pipeline, one subpackage per stage, imports
+running one way (down this list):
+
+    tree/      nodes with their shape rules, names, sizes, the one walker
+    reading/   text → typed Expr (grammar/symmat.lark is the syntax)
+    calculus/  differentials, the trace trick, vec rules; gradient, Jacobian, Hessian
+    simplify/  rewrite rules to a fixed point: the forms a textbook prints
+    printing/  text, LaTeX, JSON, notes (Markdown, LaTeX documents)
+    numeric/   NumPy: evaluation and the finite-difference self-check
+    proof/     SymPy: element-by-element verification (the only SymPy user)
+    checking/  the homework checker
+    result.py, explain.py, pipeline.py (where the stages meet), api.py, cli.py
 
 Importing symmat imports neither NumPy nor SymPy.
 """

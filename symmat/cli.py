@@ -8,9 +8,18 @@ with --debug.
 """
 
 import argparse
+import json
+import math
+import os
 import sys
+import traceback
 
-from .errors import InternalError, SymmatError
+from . import api
+from .errors import InternalError, SymmatError, printable
+from .printing.notes import render_check, render_result
+from .printing.text import to_text
+from .printing.tree_json import to_json
+from .reading import Limits
 
 FORMATS = ("text", "ascii", "latex", "markdown", "json", "numpy")
 
@@ -72,7 +81,6 @@ def build_parser():
 
 
 def _limits(args):
-    from .build import Limits
     return Limits(max_chars=args.max_chars, max_depth=args.max_depth, max_power=args.max_power,
                   max_rewrites=args.max_rewrites, derive_timeout=args.derive_timeout)
 
@@ -92,7 +100,6 @@ def _read(expr):
 
 def _seconds(text):
     """A finite positive number of seconds (for --verify-timeout, --derive-timeout)."""
-    import math
     try:
         value = float(text)
     except ValueError:
@@ -128,7 +135,6 @@ def main(argv=None):
         _fail(args, f"symmat: {e}")
         return 3
     except BrokenPipeError:   # `symmat … | head`: the reader left; nothing more to say
-        import os
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except RecursionError:
@@ -141,9 +147,7 @@ def main(argv=None):
 
 
 def _fail(args, message):
-    from .errors import printable
     if getattr(args, "debug", False):
-        import traceback
         traceback.print_exc()
     print("\n".join(printable(line) for line in message.split("\n")), file=sys.stderr)
 
@@ -163,27 +167,21 @@ def _safe_stdout():
 
 def cmd_render(args):
     """symmat render EXPR --format …"""
-    from .api import parse
-    e = parse(_read(args.expr), where=args.where, limits=_limits(args))
+    e = api.parse(_read(args.expr), where=args.where, limits=_limits(args))
     if args.format == "json":
-        import json
-        from .printing.tree_json import to_json
         print(json.dumps(to_json(e), ensure_ascii=False, indent=2))
     elif args.format == "latex":
         print(e.latex())
     elif args.format == "numpy":
-        from .printing.numpy_src import to_numpy
+        from .printing.numpy_src import to_numpy  # code generation only on request
         print(to_numpy(e))
     else:
-        from .printing.text import to_text
         print(to_text(e, ascii=args.format == "ascii"))
     return 0
 
 
 def cmd_derive(args):
     """symmat grad | jacobian | hessian | derivative EXPR --wrt X …"""
-    from . import api
-    from .report import render_result
     fn = getattr(api, args.command)
     result = fn(_read(args.expr), wrt=args.wrt, where=args.where, layout=args.layout,
                 symmetric=args.symmetric, limits=_limits(args))
@@ -195,16 +193,13 @@ def cmd_derive(args):
 
 
 def _verify_all(result, args):
-    from .api import verify
     items = result if isinstance(result, list) else [result]
-    return [verify(r, sizes=_sizes(args.size), elements=args.elements,
+    return [api.verify(r, sizes=_sizes(args.size), elements=args.elements,
                    timeout=args.verify_timeout, max_size=args.max_size) for r in items]
 
 
 def cmd_verify(args):
     """symmat verify EXPR --wrt X [--size …] [--elements]"""
-    from . import api
-    from .report import render_result
     fn = getattr(api, args.kind)
     result = fn(_read(args.expr), wrt=args.wrt, where=args.where, layout=args.layout,
                 symmetric=args.symmetric, limits=_limits(args))
@@ -215,11 +210,9 @@ def cmd_verify(args):
 
 def cmd_check(args):
     """symmat check EXPR --wrt X --claim C: exit 0 right, 1 wrong."""
-    from .api import check
-    report = check(_read(args.expr), wrt=args.wrt, claim=args.claim, where=args.where,
+    report = api.check(_read(args.expr), wrt=args.wrt, claim=args.claim, where=args.where,
                    layout=args.layout, symmetric=args.symmetric, limits=_limits(args),
                    timeout=args.verify_timeout, max_size=args.max_size)
-    from .report import render_check
     print(render_check(report, args.format))
     return 0 if report.ok else 1
 
@@ -228,7 +221,3 @@ COMMANDS = {"render": cmd_render, "grad": cmd_derive, "jacobian": cmd_derive,
             "hessian": cmd_derive, "derivative": cmd_derive, "verify": cmd_verify,
             "check": cmd_check}
 
-
-def run():
-    """Console-script entry point."""
-    sys.exit(main())

@@ -3,8 +3,8 @@
 Three things live here, shared by the property tests and `benchmarks/fuzz.py`:
 
 * `cases()`: a Hypothesis strategy of random expressions over every operator
-  of SPEC §1.2, built directly with the node constructors of `symmat.expr`
-  and the smart constructors of `symmat.build`, generated *by target shape*
+  of SPEC §1.2, built directly with the node constructors of `symmat.tree.expr`
+  and the smart constructors of `symmat.reading.build`, generated *by target shape*
   (so every tree is well-typed by construction), with random concrete or
   symbolic sizes and declared properties on the variables. Each sub-tree is
   generated knowing whether its value must be positive (argument of log,
@@ -12,7 +12,7 @@ Three things live here, shared by the property tests and `benchmarks/fuzz.py`:
   matrix (argument of an inverse, det, logdet, negative power), so that a
   random point is almost always inside the function's domain.
 * `evaluate(expr, values, sizes)`: an evaluator written from the definitions
-  in SPEC §1.2 and §2, independent of `symmat.evaluate`. In its checked mode
+  in SPEC §1.2 and §2, independent of `symmat.numeric.evaluate`. In its checked mode
   it raises `OutOfDomain` near a kink (abs, relu, norms at 0), a pole (tan,
   a denominator near 0), an ill-conditioned inverse, or a huge value: such a
   point is not a fair test of a derivative and another is drawn.
@@ -22,7 +22,7 @@ Three things live here, shared by the property tests and `benchmarks/fuzz.py`:
   for Jacobians; an outcome string ("ok", "wrong", "crash", "unsupported",
   "selfcheck", "limit", "rejected", "domain") and details.
 
-Nothing here uses `symmat.evaluate`, `symmat.selfcheck` or `symmat.verify`.
+Nothing here uses `symmat.numeric.evaluate`, `symmat.numeric.selfcheck` or `symmat.verify`.
 """
 
 import math
@@ -35,8 +35,8 @@ from fractions import Fraction
 import numpy as np
 from hypothesis import strategies as st
 
-from symmat import expr as E
-from symmat.build import add, divide, negate, product
+from symmat.tree import expr as E
+from symmat.reading.build import add, divide, negate, product
 
 ELEMENTWISE = ("exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "softplus", "abs")
 POSITIVE_FNS = ("exp", "sigmoid", "softplus", "sqrt", "abs")   # positive output (sqrt of a positive)
@@ -322,7 +322,7 @@ class Builder:
     def any_shape(self):
         kind = self.pick(["vector", "vector", "matrix", "square", "kron"])
         if kind == "kron" and self.kron_left > 0:
-            from symmat.shapes import dim_mul
+            from symmat.tree.shapes import dim_mul
             self.kron_left -= 1
             a, b = self.atom(), self.atom()
             return (dim_mul(a, b), 1) if self.coin() else (dim_mul(a, b), dim_mul(self.atom(), self.atom()))
@@ -452,7 +452,7 @@ def text_of(e, ascii=False):
 
 
 def _fmt_dim(d):
-    from symmat.shapes import fmt_dim
+    from symmat.tree.shapes import fmt_dim
     return fmt_dim(d)
 
 
@@ -737,7 +737,7 @@ class Evaluator:
 
 
 def evaluate(e, values, sizes, checked=False):
-    """The value of `e` as a 2-D array (independent of symmat.evaluate)."""
+    """The value of `e` as a 2-D array (independent of symmat.numeric.evaluate)."""
     with np.errstate(all="ignore"):
         return Evaluator(values, sizes, checked)(e)
 
@@ -1022,7 +1022,7 @@ def unchecked(kind, expr, wrt, layout, symmetric):
 def jacobian_available():
     """True once symmat.jacobian (and hessian, derivative) can run."""
     try:
-        import symmat.jacobians  # noqa: F401
+        import symmat.calculus.jacobian  # noqa: F401
     except ImportError:
         return False
     return True
@@ -1271,7 +1271,7 @@ def case_of(text, wrt, where=None, layout="mixed", symmetric="sym", seed=0, posi
                 if s not in sizes:
                     sizes[s], nxt = nxt, nxt + 1
     pos = set(vars_) if positive is None else set(positive)
-    return Case(e, vars_, pos, sizes, set(), seed, layout, symmetric, symmat.build.GREEK.get(wrt, wrt))
+    return Case(e, vars_, pos, sizes, set(), seed, layout, symmetric, symmat.reading.build.GREEK.get(wrt, wrt))
 
 
 def _free_sizes(d):

@@ -14,9 +14,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 import symmat
-from symmat import expr as E
+from symmat.tree import expr as E
 from symmat.api import check
-from symmat import checking
+from symmat.checking import checker as checking
 from symmat.cli import main
 from symmat.errors import DeclarationError, DerivativeError, ParseError, ShapeError, SymmatError
 from symmat.printing.text import to_text
@@ -354,7 +354,7 @@ def perturb(kind, answer, draw):
 
 
 def _values(exprs):
-    from symmat.expand import concrete_shape, concrete_sizes
+    from symmat.proof.expand import concrete_shape, concrete_sizes
     sizes = concrete_sizes(exprs)
     rng = np.random.default_rng(1)
     out = {}
@@ -377,7 +377,7 @@ def differs(a, b):
 @st.composite
 def perturbed(draw):
     f, wrt, kw, answer_text = draw(st.sampled_from(CASES))
-    _, answer = CHECK.type_together(CHECK.Texts(f, answer_text, kw.get("where"), symmat.build.Limits()))
+    _, answer = CHECK.type_together(CHECK.Texts(f, answer_text, kw.get("where"), symmat.reading.build.Limits()))
     kind = draw(st.sampled_from(sorted(FITTING)))
     new = perturb(kind, answer, draw)
     assume(new is not None and differs(new, answer))

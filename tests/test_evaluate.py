@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symmat import expr as E
+from symmat.tree import expr as E
 from symmat.errors import ShapeError, SymmatError
-from symmat.evaluate import RULES, commutation, evaluate
+from symmat.numeric.evaluate import RULES, commutation, evaluate
 from symmat.printing.numpy_src import RULES as NUMPY_RULES, to_numpy
 
 N, M = 3, 2

@@ -14,12 +14,12 @@ import numpy as np
 import pytest
 import sympy
 
-from symmat import expr as E
+from symmat.tree import expr as E
 from symmat.errors import LimitError, SymmatError
-from symmat.evaluate import evaluate
-from symmat.expand import (RULES, concrete_sizes, expand, symbol_env, symbols_for,
+from symmat.numeric.evaluate import evaluate
+from symmat.proof.expand import (RULES, concrete_sizes, expand, symbol_env, symbols_for,
                            variables_of)
-from symmat.verification import exact_zero, verify
+from symmat.proof.verification import exact_zero, verify
 
 try:
     from test_evaluate import CASES, values

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import symmat
-from symmat import expr as E
-from symmat.explicit import multiply_out
+from symmat.tree import expr as E
+from symmat.calculus.explicit import multiply_out
 
 CASES = [
     # f, wrt, expected, NumPy f of the scalars (a, b, c, d, …)

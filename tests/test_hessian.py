@@ -14,12 +14,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from symmat import expr as E
+from symmat.tree import expr as E
 from symmat.api import hessian, parse, verify
-from symmat.build import product
-from symmat.derivation import derive
+from symmat.reading.build import product
+from symmat.pipeline import derive
 from symmat.errors import SymmatError
-from symmat.shapes import dim_mul
+from symmat.tree.shapes import dim_mul
 from symmat.simplify import simplify
 
 from test_jacobian import canon, decls, fd_jacobian, random_values, sigmoid, value

@@ -22,15 +22,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from symmat import expr as E
+from symmat.tree import expr as E
 from symmat.api import derivative, jacobian, parse, verify
-from symmat.build import product
-from symmat.derivation import Derivative, derive
+from symmat.reading.build import product
+from symmat.pipeline import derive
+from symmat.result import Derivative
 from symmat.errors import InternalError
-from symmat.jacobians import RULES
-from symmat.report import render_latex, render_text
-from symmat.selfcheck import selfcheck
-from symmat.shapes import dim_mul, fmt_dim
+from symmat.calculus.vec import RULES
+from symmat.printing.notes import render_latex, render_text
+from symmat.numeric.selfcheck import selfcheck
+from symmat.tree.shapes import dim_mul, fmt_dim
 from symmat.simplify import simplify
 
 LAYOUTS = ("mixed", "numerator", "denominator")
@@ -438,7 +439,7 @@ def test_every_jacobian_rule_has_a_case():
 
 @pytest.mark.parametrize("cls", list(RULE_CASES), ids=lambda c: c.__name__)
 def test_jacobian_rule(cls):
-    """The rule's result against central differences of f (symmat.evaluate), in two layouts."""
+    """The rule's result against central differences of f (symmat.numeric.evaluate), in two layouts."""
     f, X_ = RULE_CASES[cls]
     rng = np.random.default_rng(6)
     sizes = {"n": 3, "m": 2}
@@ -458,7 +459,7 @@ def test_a_differential_that_cancels_gives_a_zero_jacobian():
 
 
 def test_unlinear_node_around_the_differential_is_an_internal_error():
-    from symmat.jacobians import jacobian_of
+    from symmat.calculus.vec import jacobian_of
     dx = E.Differential(x)
     with pytest.raises(InternalError):
         jacobian_of(E.Hadamard(dx, dx), dx)

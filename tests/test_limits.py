@@ -16,7 +16,7 @@ import pytest
 import gen
 import symmat
 from symmat import api
-from symmat.build import Limits
+from symmat.reading.build import Limits
 
 
 def run(*argv, timeout=60.0):

@@ -14,8 +14,8 @@ from sympy.matrices.expressions import OneMatrix
 
 from symmat.api import check, derivative, grad, jacobian, verify
 from symmat.cli import main
-from symmat.expand import concrete_shape, concrete_sizes
-from symmat.report import prose_latex, render_latex, render_markdown, render_result, step_latex
+from symmat.proof.expand import concrete_shape, concrete_sizes
+from symmat.printing.notes import prose_latex, render_latex, render_markdown, render_result, step_latex
 
 
 def cli(capsys, *argv):

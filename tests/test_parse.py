@@ -9,10 +9,10 @@ from fractions import Fraction
 import pytest
 
 import symmat
-from symmat import expr as E
-from symmat.build import FUNCTIONS, Limits
+from symmat.tree import expr as E
+from symmat.reading.build import FUNCTIONS, Limits
 
-P = importlib.import_module("symmat.parser")   # the module (symmat.parse is the API function)
+P = importlib.import_module("symmat.reading.parser")   # the module (symmat.parse is the API function)
 
 
 def parse(text, where=None):

@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 import symmat
 from symmat import (DeclarationError, LimitError, ParseError, ShapeError, SymmatError,
                     UnknownFunctionError)
-from symmat.build import Limits
+from symmat.reading.build import Limits
 
-P = importlib.import_module("symmat.parser")
+P = importlib.import_module("symmat.reading.parser")
 
 
 def error_of(text, where=None, limits=None):

@@ -18,16 +18,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from symmat import expr as E
-from symmat.build import add, divide, negate, product
-from symmat.expr import (Add, Apply, Basis, Commutation, Const, Det, DiagMat, DiagVec, Div, HadDiv,
+from symmat.tree import expr as E
+from symmat.reading.build import add, divide, negate, product
+from symmat.tree.expr import (Add, Apply, Basis, Commutation, Const, Det, DiagMat, DiagVec, Div, HadDiv,
                          HadPow, Hadamard, Identity, Inverse, Kron, LogDet, LogSumExp, Matrix, Mean,
                          Mul, Neg, Norm, Ones, Power, Softmax, Sum, Trace, Transpose, Var, Vec, Zero)
 from symmat.printing import to_json, to_latex, to_text
 from symmat.printing import precedence as P
 from symmat.printing.tree_json import dim
 
-HAS_PARSER = importlib.util.find_spec("symmat.parser") is not None
+HAS_PARSER = importlib.util.find_spec("symmat.reading.parser") is not None
 if HAS_PARSER:
     from symmat.api import parse   # the function (the attribute symmat.parse may be the module)
 

@@ -28,7 +28,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import gen
-from symmat import expr as E
+from symmat.tree import expr as E
 
 SETTINGS = dict(max_examples=60, deadline=None, derandomize=True, database=None,
                 suppress_health_check=list(HealthCheck))

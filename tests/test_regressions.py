@@ -195,7 +195,7 @@ def test_hessian_by_an_orthogonal_matrix_is_unconstrained():
 def test_report_module_imports_on_python_311():
     """report.py once had a backslash inside an f-string expression (Python ≥ 3.12 only)."""
     import importlib
-    importlib.import_module("symmat.report")
+    importlib.import_module("symmat.printing.notes")
     status, out, err = cli("grad", "x^T A x", "--wrt", "x", "--format", "markdown", "--steps")
     assert status == 0, err
 

@@ -12,11 +12,24 @@ off with ``\cdot`` so that ``2 \cdot 3`` does not read as 23.
 import re
 from fractions import Fraction
 
-from .. import expr as E
-from ..build import GREEK_SPELLED
-from ..shapes import fmt_dim
+from ..tree import expr as E
+from ..tree.names import GREEK_SPELLED
+from ..tree.shapes import fmt_dim
 from . import precedence as P
 from .text import Printer, deep, norm_subscript
+
+
+_LATEX_SYMBOLS = [("ᵀ", "^{\\top}"), ("⁻¹", "^{-1}"), ("⊙", "\\odot "), ("⊗", "\\otimes "),
+                  ("∂", "\\partial "), ("⟨", "\\langle "), ("⟩", "\\rangle "), ("Σ", "\\sum "),
+                  ("²", "^{2}"), ("𝟏", "\\mathbf{1}"), ("σ", "\\sigma"), ("‖", "\\|"),
+                  ("⇒", "\\Rightarrow "), ("−", "-"), ("₁", "_1"), ("√", "\\sqrt")]
+
+
+def text_to_latex(s):
+    """Unicode math in a derivation's text parts, written as LaTeX."""
+    for a, b in _LATEX_SYMBOLS:
+        s = s.replace(a, b)
+    return s.replace("tr(", "\\operatorname{tr}(").replace("det ", "\\det ")
 
 
 def to_latex(expr):

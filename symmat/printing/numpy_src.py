@@ -22,10 +22,11 @@ Design decisions:
 import keyword
 from fractions import Fraction
 
-from .. import expr as E
-from ..build import GREEK_SPELLED
+from ..tree import expr as E
+from ..tree.names import GREEK, GREEK_SPELLED
 from ..errors import SymmatError
-from ..shapes import is_scalar
+from ..tree.shapes import is_scalar
+from .text import to_text
 
 ADD, MUL, NEG, POW, ATOM = 1, 2, 3, 4, 5
 
@@ -138,7 +139,6 @@ class _Generator:
     def _doc(self):
         """The generated function's docstring."""
         try:
-            from .text import to_text
             what = to_text(self.expr, ascii=True)
         except Exception:  # the text printer is optional here
             what = "the expression"
@@ -211,7 +211,6 @@ class _Generator:
 
 def _greek(name):
     """A spelled Greek name as its letter."""
-    from ..build import GREEK
     return GREEK.get(name, name)
 
 

@@ -21,7 +21,7 @@ The table has one row per node type; where the styles differ (ASCII prints
 level per style, and a row may be a function of the node.
 """
 
-from .. import expr as E
+from ..tree import expr as E
 
 SUM, PRODUCT, UNARY, PREFIX, POSTFIX, ATOM = 10, 20, 30, 35, 40, 50
 STYLES = ("text", "ascii", "latex")

@@ -11,9 +11,9 @@ Printers only walk the tree; they never simplify.
 import sys
 from fractions import Fraction
 
-from .. import expr as E
-from ..build import GREEK_SPELLED
-from ..shapes import fmt_dim
+from ..tree import expr as E
+from ..tree.names import GREEK_SPELLED
+from ..tree.shapes import fmt_dim
 from . import precedence as P
 
 

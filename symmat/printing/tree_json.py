@@ -17,8 +17,8 @@ sorted list.
 
 from fractions import Fraction
 
-from .. import expr as E
-from ..shapes import dims_of
+from ..tree import expr as E
+from ..tree.shapes import dims_of
 from .latex import to_latex
 from .text import deep, to_text
 

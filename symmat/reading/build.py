@@ -17,22 +17,13 @@ rules mean: they are also what random-tree generators should use.
 """
 
 import difflib
+import math
 from fractions import Fraction
 
-from . import expr as E
-from .errors import DeclarationError, LimitError, ParseError, ShapeError, UnknownFunctionError, caret
-from .shapes import SCALAR, Unifier, is_scalar
-
-GREEK = {
-    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "varepsilon": "ε",
-    "zeta": "ζ", "eta": "η", "theta": "θ", "vartheta": "θ", "iota": "ι", "kappa": "κ",
-    "lambda": "λ", "mu": "μ", "nu": "ν", "xi": "ξ", "omicron": "ο", "pi": "π", "rho": "ρ",
-    "sigma": "σ", "tau": "τ", "upsilon": "υ", "phi": "φ", "varphi": "φ", "chi": "χ",
-    "psi": "ψ", "omega": "ω",
-    "Gamma": "Γ", "Delta": "Δ", "Theta": "Θ", "Lambda": "Λ", "Xi": "Ξ", "Pi": "Π",
-    "Sigma": "Σ", "Upsilon": "Υ", "Phi": "Φ", "Psi": "Ψ", "Omega": "Ω",
-}
-GREEK_SPELLED = {v: k for k, v in reversed(list(GREEK.items()))}
+from ..tree import expr as E
+from ..errors import DeclarationError, LimitError, ParseError, ShapeError, UnknownFunctionError, caret
+from ..tree.names import GREEK, GREEK_SPELLED
+from ..tree.shapes import SCALAR, Unifier, dim_mul, is_scalar
 
 ELEMENTWISE_NAMES = {
     "exp": "exp", "log": "log", "ln": "log", "sqrt": "sqrt", "sin": "sin", "cos": "cos",
@@ -524,7 +515,6 @@ class Typer:
 
 def _digits(base, k):
     """About how many decimal digits base^k has (numerator or denominator)."""
-    import math
     base = Fraction(base)
     big = max(abs(base.numerator), base.denominator, 1)
     return abs(float(k)) * math.log10(big) if big > 1 else 0
@@ -569,7 +559,6 @@ def _subst(p, uni, names):
 
 
 def _subst_dim(d, uni, names):
-    from .shapes import dim_mul
     d = uni.resolve(d)
     if isinstance(d, tuple):
         return dim_mul(_subst_dim(d[1], uni, names), _subst_dim(d[2], uni, names))

@@ -16,8 +16,8 @@ textbook keeps factored (h ⊙ (1 - h)) stay as they are.
 from fractions import Fraction
 from functools import lru_cache
 
-from . import expr as E
-from .simplify import mk_add, mk_mul, rule, scale, size
+from ..tree import expr as E
+from .core import mk_add, mk_mul, rule, scale, simplify, size
 
 MAX_TERMS = 64
 
@@ -251,7 +251,6 @@ def elementwise_cancel(e):
     try:
         alg = Algebra(e.shape)
         out = alg.expr(alg.of(e))
-        from .simplify import simplify
         out = simplify(out)
     except (_TooBig, ZeroDivisionError):
         return e

@@ -10,21 +10,22 @@ formula it could not confirm. An instance that cannot be evaluated (a
 singular matrix, NaN) leaves the check inconclusive rather than failing.
 """
 
-from .errors import InternalError, SymmatError
+import numpy as np
+
+from ..errors import InternalError, LimitError, SymmatError
+from ..tree.sizes import concrete_shape, concrete_sizes
+from .evaluate import evaluate
 
 TOL = 1e-5   # relative to the largest entry of the gradient, plus the rounding noise of the differences
 
 
 def sizes_for(exprs):
     """Distinct concrete sizes 2, 3, 4, … for the symbolic sizes, in order of appearance."""
-    from .expand import concrete_sizes
     return concrete_sizes(exprs)
 
 
 def random_value(var, sizes, rng):
     """A NumPy value for `var` in the domain its properties describe."""
-    import numpy as np
-    from .expand import concrete_shape
     m, n = concrete_shape(var.shape, sizes)
     a = rng.uniform(0.5, 1.5, size=(m, n))
     if m == n and m > 1:
@@ -58,8 +59,6 @@ def fd_gradient(f, X, values, symmetric):
 
     The noise bound is the rounding error of a central difference, ~ε |f| / h.
     """
-    import numpy as np
-    from .evaluate import evaluate
     x0 = np.array(values[X.name], dtype=float).reshape(np.shape(values[X.name]) or (1, 1))
     G = np.zeros_like(x0)
     noise = 0.0
@@ -83,7 +82,6 @@ def fd_gradient(f, X, values, symmetric):
 
 def expected_grad(result, values):
     """The gradient the result should equal, in its layout and convention."""
-    import numpy as np
     X = result.wrt
     symmetric = X.has("symmetric") and not X.is_scalar
     G, noise = fd_gradient(result.f, X, values, symmetric)
@@ -98,8 +96,6 @@ def expected_grad(result, values):
 
 def selfcheck(result, seed=0, points=2):
     """Raise InternalError if `result` disagrees with finite differences."""
-    import numpy as np
-    from .evaluate import evaluate
     if result.kind != "grad":
         return selfcheck_jacobian(result, seed, points)
     rng = np.random.default_rng(seed)
@@ -134,14 +130,12 @@ TOL_SECOND = 1e-4  # second differences lose about half of the digits
 
 def flat(value):
     """A value of `evaluate` as vec(·), column-major."""
-    import numpy as np
     a = np.asarray(value, dtype=float)
     return a.reshape(-1, order="F") if a.ndim == 2 else a.reshape(-1)
 
 
 def directions(x0, symmetric, convention, diagonal=False):
     """For each entry of X in vec order: (direction E, weight), as SPEC §2 defines the columns."""
-    import numpy as np
     m, n = x0.shape
     out = []
     for j in range(n):
@@ -159,20 +153,16 @@ def directions(x0, symmetric, convention, diagonal=False):
 
 
 def _x0(values, X):
-    import numpy as np
     v = np.asarray(values[X.name], dtype=float)
     return v.reshape(v.shape if v.ndim == 2 else (-1, 1) if v.ndim == 1 else (1, 1))
 
 
 def _step(x0, E_, rel=1e-6):
-    import numpy as np
     return rel * max(1.0, float(np.max(np.abs(x0[E_ != 0]))))
 
 
 def fd_jacobian(f, X, values, symmetric, convention):
     """(∂vec(f)/∂vec(X) by central differences (N×p), the rounding noise of the differences)."""
-    import numpy as np
-    from .evaluate import evaluate
     x0 = _x0(values, X)
     cols, noise = [], 0.0
     for E_, weight in directions(x0, symmetric, convention, "diagonal" in X.props):
@@ -186,8 +176,6 @@ def fd_jacobian(f, X, values, symmetric, convention):
 
 def fd_hessian(f, X, values, symmetric, convention):
     """(∂²f/∂vec(X)∂vec(X)ᵀ by four-point second differences (p×p), their rounding noise)."""
-    import numpy as np
-    from .evaluate import evaluate
     x0 = _x0(values, X)
     dirs = directions(x0, symmetric, convention, "diagonal" in X.props)
     H = np.zeros((len(dirs), len(dirs)))
@@ -209,8 +197,6 @@ def fd_hessian(f, X, values, symmetric, convention):
 
 def expected_jacobian(result, values):
     """(the Jacobian, derivative or Hessian the result should equal (SPEC §2), the FD noise)."""
-    import numpy as np
-    from .evaluate import evaluate
     X, f = result.wrt, result.f
     symmetric = X.has("symmetric") and not X.is_scalar
     if result.kind == "hessian":
@@ -224,8 +210,6 @@ def expected_jacobian(result, values):
 
 def jacobian_instance(result, rng):
     """(values, sizes): small sizes for free dimensions, declared ones up to 12."""
-    from .errors import LimitError
-    from .expand import concrete_sizes
     exprs = [result.f] + result.result.variables()
     try:
         sizes = concrete_sizes(exprs)
@@ -244,7 +228,6 @@ MAX_ENTRIES = 1_000_000   # the largest dense intermediate the Jacobian check wi
 
 def _largest(e, sizes):
     """The most entries any node of `e` has at the concrete sizes."""
-    from .expand import concrete_shape
     best = 0
     for node in e.walk():
         m, n = concrete_shape(node.shape, sizes)
@@ -254,9 +237,6 @@ def _largest(e, sizes):
 
 def selfcheck_jacobian(result, seed=0, points=2):
     """Raise InternalError if a Jacobian, derivative or Hessian disagrees with finite differences."""
-    import numpy as np
-    from .evaluate import evaluate
-    from .expand import concrete_shape
     rng = np.random.default_rng(seed)
     tol = TOL_SECOND if result.kind == "hessian" else TOL
     for _ in range(points):

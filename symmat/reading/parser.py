@@ -29,8 +29,9 @@ import os
 import re
 from fractions import Fraction
 
-from .build import GREEK, Decl, Limits, Raw, typecheck
-from .errors import DeclarationError, LimitError, ParseError, SymmatError, caret
+from .build import Decl, Limits, Raw, Typer, typecheck
+from ..tree.names import GREEK, canonical_name
+from ..errors import DeclarationError, LimitError, ParseError, SymmatError, caret
 
 GRAMMAR_NAME = "symmat.lark"
 START_RULES = ["start", "decls"]
@@ -40,7 +41,7 @@ START_RULES = ["start", "decls"]
 
 def grammar_path():
     """The path of ``symmat.lark``: in the installed package, else at the repository root."""
-    here = os.path.dirname(os.path.abspath(__file__))
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))   # the symmat package
     for candidate in (os.path.join(here, "grammar", GRAMMAR_NAME),
                       os.path.join(os.path.dirname(here), "grammar", GRAMMAR_NAME)):
         if os.path.isfile(candidate):
@@ -61,7 +62,7 @@ def cache_path():
     In a source checkout: next to the code (git ignores it). In an installed
     package: the user's cache folder (never site-packages), else the temp folder.
     """
-    here = os.path.dirname(os.path.abspath(__file__))
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))   # the symmat package
     name = "_grammar_cache.pickle"
     if not os.path.isfile(os.path.join(here, "grammar", GRAMMAR_NAME)) and os.access(here, os.W_OK):
         return os.path.join(here, name)
@@ -431,36 +432,6 @@ class BarPostLex:
 
 
 # ----------------------------------------------------------------- names
-
-_ACCENTS = {"hat": "hat", "widehat": "hat", "bar": "bar", "overline": "bar",
-            "tilde": "tilde", "widetilde": "tilde"}
-_ACCENT_RE = re.compile(r"\\(\w+)\s*\{\s*([A-Za-z])\s*\}")
-_SUBSCRIPT_DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉ϑϕϵ", "0123456789θφε")
-_SPELLED_HEAD = re.compile(r"([A-Za-z]+)(.*)", re.S)
-
-
-def canonical_name(text):
-    """The one spelling of a name: subscripts flattened, LaTeX stripped.
-
-    ``W_{1}``, ``W_1``, ``W₁`` → ``W1``; ``X_{train}`` → ``X_train``;
-    ``\\lambda`` → ``lambda`` (a spelled Greek name stays spelled; `build`
-    maps it); ``\\hat{y}`` → ``y_hat``; a spelled Greek name with a subscript
-    becomes Unicode (``theta_1`` → ``θ1``), since `build` maps only bare names.
-    """
-    t = text.strip()
-    m = _ACCENT_RE.fullmatch(t)
-    if m and m.group(1) in _ACCENTS:
-        return f"{m.group(2)}_{_ACCENTS[m.group(1)]}"
-    t = t.lstrip("\\").translate(_SUBSCRIPT_DIGITS)
-    base, *subs = t.split("_")
-    for sub in subs:
-        sub = sub.strip("{}")
-        base += sub if sub.isdigit() else "_" + sub
-    m = _SPELLED_HEAD.fullmatch(base)
-    if m and m.group(2) and m.group(1) in GREEK:
-        base = GREEK[m.group(1)] + m.group(2)
-    return base
-
 
 def _function_name(text):
     """The plain name of a function token (``\\operatorname{tr}`` → ``tr``, ``\\sigma`` → ``σ``)."""
@@ -854,7 +825,6 @@ def _push_postfix(top, decls):
 
 def _splits(name, decls):
     """Whether `build` will read `name` as juxtaposed single letters."""
-    from .build import Typer
     name = GREEK.get(name, name)
     return not (name in decls or Typer._one_name(name))
 

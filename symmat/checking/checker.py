@@ -36,12 +36,20 @@ import time
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from . import expr as E
-from .build import Limits, typecheck
-from .errors import DeclarationError, DerivativeError, InternalError, LimitError, ShapeError, SymmatError
-from .shapes import dim_mul, fmt_shape
-from .report import latex_words
-from .simplify import simplify
+from ..tree import expr as E
+from ..pipeline import LAYOUTS, derive, find_var
+from ..printing.latex import name as latex_name
+from ..printing.notes import render_latex, render_markdown, to_data
+from ..printing.text import to_text
+from ..reading import parse_expression
+from ..reading.build import Decl
+from ..reading.parser import _check_input, _parse, _shift, declarations, merge_declarations, split_postfix_names
+from ..tree.sizes import concrete_sizes, size_order
+from ..reading.build import Limits, typecheck
+from ..errors import DeclarationError, DerivativeError, InternalError, LimitError, ShapeError, SymmatError
+from ..tree.shapes import dim_mul, fmt_shape
+from ..printing.notes import latex_words
+from ..simplify.core import simplify
 
 ORDER = ("right", "layout", "transpose", "convention", "other_variable", "symmetric", "sign",
          "factor", "misplaced", "dependence", "shape", "undecided", "wrong")
@@ -54,12 +62,11 @@ TITLES = {"right": "right", "layout": "layout mix-up", "transpose": "transposed"
 EXPLAINS_SHAPE = ("layout", "transpose", "other_variable")   # a wrong shape they account for
 TRANSPOSES = ("layout", "transpose")                          # misplaced entries they account for
 TIMEOUT = 60.0
-from .derivation import LAYOUTS, derive, find_var  # noqa: E402
 
 
 def _verify():
     """The verification module, imported when first needed (it brings SymPy)."""
-    from . import verification
+    from ..proof import verification  # SymPy: loaded when the exact phase first needs it
     return verification
 MAX_SIZE = 6
 
@@ -83,7 +90,6 @@ class Sentence:
 
     def text(self, ascii=False):
         """Plain text (Unicode, or ASCII)."""
-        from .printing.text import to_text
         out = []
         for p in self.parts:
             if isinstance(p, str):
@@ -121,11 +127,10 @@ def vectorised(f, X):
 
 def partial(wrt, vec=False):
     """∂f/∂x (or ∂vec(F)/∂vec(X)) as a Math part."""
-    from .printing.latex import name
     if vec:
         return Math(f"∂vec(F)/∂vec({wrt})", f"\\frac{{\\partial \\operatorname{{vec}}(F)}}"
-                    f"{{\\partial \\operatorname{{vec}}({name(wrt)})}}", f"dvec(F)/dvec({wrt})")
-    return Math(f"∂f/∂{wrt}", f"\\frac{{\\partial f}}{{\\partial {name(wrt)}}}", f"df/d{wrt}")
+                    f"{{\\partial \\operatorname{{vec}}({latex_name(wrt)})}}", f"dvec(F)/dvec({wrt})")
+    return Math(f"∂f/∂{wrt}", f"\\frac{{\\partial f}}{{\\partial {latex_name(wrt)}}}", f"df/d{wrt}")
 
 
 def _and(words):
@@ -223,7 +228,6 @@ class Counterexample:
 
 def _ascii(e):
     """An expression as ASCII text."""
-    from .printing.text import to_text
     return to_text(e, ascii=True)
 
 
@@ -292,7 +296,6 @@ class CheckReport:
 
     def markdown(self, steps=True):
         """Markdown notes: the verdict, the diagnosis, the right answer and its derivation."""
-        from .report import render_markdown
         mark = "✓ Right" if self.ok else "✗ Wrong"
         out = [f"**{mark}:** {self.headline().markdown()}" + (f", decided {self.method}." if self.ok else ".")]
         if not self.ok:
@@ -313,7 +316,6 @@ class CheckReport:
 
     def latex(self, steps=True):
         """LaTeX (text with inline math, then the derivation) ready to paste into notes."""
-        from .report import render_latex
         mark = "Right" if self.ok else "Wrong"
         out = [f"\\textbf{{{mark}.}} {self.headline().latex()}" + (f", decided {self.method}." if self.ok else ".")]
         if not self.ok:
@@ -328,8 +330,6 @@ class CheckReport:
 
     def to_data(self):
         """JSON-ready data."""
-        from .printing.text import to_text
-        from .report import to_data
         return {"ok": self.ok, "verdict": "right" if self.ok else "wrong",
                 "function": to_text(self.f), "wrt": self.wrt, "layout": self.layout,
                 "symmetric_convention": self.symmetric, "claim": to_text(self.claim),
@@ -369,7 +369,6 @@ def read(texts, extra=None):
     The same steps as `parser.parse_with_info`, for two texts that share one
     declaration set (the raw trees are consumed by typing: each reading is fresh).
     """
-    from .parser import _parse, _shift, declarations, merge_declarations, split_postfix_names
     f_root, f_items = _parse(texts.f, "start")
     c_root, c_items = _parse(texts.claim, "start", " in the claim")
     if c_items:
@@ -387,7 +386,6 @@ def read(texts, extra=None):
 
 def type_claim(texts):
     """Type the claim on its own under f's declarations: bad input raises here."""
-    from .parser import _check_input
     _check_input(texts.claim, texts.limits, "claim")
     _, c_root, decls, source = read(texts)
     return typecheck([c_root], source, decls, texts.limits)[0]
@@ -401,7 +399,6 @@ def type_together(texts, extra=None):
 
 def explicit_free(texts, wrt):
     """f with its explicit matrices (X = [w x; y z]) read as plain matrix variables, or None."""
-    from .build import Decl
     f_root, _, decls, source = read(texts)
     plain = {n: d for n, d in decls.items()}
     changed = False
@@ -456,7 +453,6 @@ def substitute_sizes(e, mapping):
 
 def size_names(*exprs):
     """The symbolic size names of expressions, in order of appearance."""
-    from .expand import size_order
     return size_order(list(exprs))
 
 
@@ -539,7 +535,7 @@ class Oracle:
     """A setting at one assignment of sizes: the claim expanded, true derivatives on demand."""
 
     def __init__(self, setting, sizes, budget, max_size):
-        from .expand import expand
+        from ..proof.expand import expand  # SymPy: loaded when the exact phase first needs it
         Instance = _verify().Instance
         self.setting, self.budget = setting, budget
         self.inst = Instance(Shim(setting, setting.X, setting.layout, setting.convention), sizes, max_size)
@@ -584,7 +580,6 @@ class Oracles:
     """The two size assignments of a setting, the second built only when needed."""
 
     def __init__(self, setting, budget, max_size, sizes=None):
-        from .expand import concrete_sizes
         self.setting, self.budget, self.max_size = setting, budget, max_size
         exprs = [setting.f, setting.claim, setting.X]
         first = concrete_sizes(exprs, _known(sizes, exprs), max_size)
@@ -635,10 +630,9 @@ class Checker:
     """One check: reads the inputs, decides, diagnoses."""
 
     def __init__(self, texts, wrt, layout, convention, budget, max_size):
-        from .api import parse
         self.texts, self.layout, self.convention = texts, layout, convention
         self.budget, self.max_size = budget, max_size
-        self.general = parse(texts.f, where=texts.where, limits=texts.limits)
+        self.general = parse_expression(texts.f, where=texts.where, limits=texts.limits)
         self.X = find_var(self.general, wrt)
         self.claim_alone = type_claim(texts)
         self.correct = self._derive(self.general)
@@ -721,7 +715,7 @@ class Checker:
 
     def counterexample(self, o, rep):
         """A Counterexample from verify's first mismatch."""
-        import sympy
+        import sympy  # SymPy: loaded when the exact phase first needs it
         m = rep.mismatch
         if m.reason == "shape":
             return None
@@ -852,7 +846,7 @@ class Checker:
 
     def misplaced(self, s, oracles):
         """The right entries in the wrong places."""
-        import sympy
+        import sympy  # SymPy: loaded when the exact phase first needs it
         if s.claim.shape != s.expected:
             return []
 
@@ -905,8 +899,8 @@ class Checker:
 
 def _factor_candidates(o, scalars, points=2):
     """(c, v, k) with claim ≈ c · v^k · truth at random points (v a scalar of f, or None and k = 0)."""
-    import random
-    import sympy
+    import random  # the standard library; only the factor search draws
+    import sympy  # SymPy: loaded when the exact phase first needs it
     truth, claimed = o.truth(), o.claimed
     cell = next((i for i, t in enumerate(truth) if t != 0), None)
     if cell is None or truth.shape != claimed.shape:
@@ -931,7 +925,7 @@ def _factor_candidates(o, scalars, points=2):
 
 def _factor_value(o, c, v, k):
     """c · v^k at an oracle's instance (a SymPy number or symbol power)."""
-    import sympy
+    import sympy  # SymPy: loaded when the exact phase first needs it
     value = sympy.Rational(c.numerator, c.denominator)
     return value * o.inst.env[v.name][0, 0] ** k if v is not None else value
 
@@ -946,7 +940,6 @@ def _factor_expr(c, v, k):
 
 def _plain(e):
     """An expression as plain text."""
-    from .printing.text import to_text
     return to_text(e)
 
 
@@ -957,7 +950,6 @@ def _text_of(x, what):
     if isinstance(x, str):
         return x
     if isinstance(x, E.Expr):
-        from .printing.text import to_text
         return to_text(x)
     raise SymmatError(f"the {what} must be text (or an expression), not {type(x).__name__}")
 

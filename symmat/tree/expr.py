@@ -16,7 +16,7 @@ Nothing here imports NumPy or SymPy: parsing and deriving must start fast.
 import weakref
 from fractions import Fraction
 
-from .errors import ShapeError
+from ..errors import ShapeError
 from .shapes import SCALAR, Strict, dim_mul, is_scalar
 
 _STRICT = Strict()
@@ -33,7 +33,7 @@ def describe(op):
     """Short text naming an operand in a message (its source text or its print)."""
     text = getattr(op, "source", None)
     if text is None:
-        from .printing.text import to_text
+        from ..printing.text import to_text  # the printers load on first display (they import this module)
         text = to_text(op)
     return text if len(text) <= 40 else text[:37] + "…"
 
@@ -110,12 +110,12 @@ class Expr:
         return f"{type(self).__name__}({inner})"
 
     def __str__(self):
-        from .printing.text import to_text
+        from ..printing.text import to_text  # the printers load on first display (they import this module)
         return to_text(self)
 
     def latex(self):
         """LaTeX source of the expression."""
-        from .printing.latex import to_latex
+        from ..printing.latex import to_latex  # the printers load on first display (they import this module)
         return to_latex(self)
 
     def _repr_latex_(self):
@@ -123,7 +123,7 @@ class Expr:
 
     def evaluate(self, values):
         """NumPy value of the expression at `values` (a dict name → array/number)."""
-        from .evaluate import evaluate
+        from ..numeric.evaluate import evaluate  # NumPy: loaded only when a value is asked for
         return evaluate(self, values)
 
     def walk(self):

@@ -9,10 +9,10 @@ adjoint `bar` (the shape of the node) and the index of the child that holds
 dX, and returns that child's adjoint.
 """
 
-from . import expr as E
-from .errors import DerivativeError, InternalError
-from .shapes import dim_mul
-from .rules import named_rules
+from ..tree import expr as E
+from ..errors import DerivativeError, InternalError
+from ..tree.shapes import dim_mul
+from ..tree.rules import named_rules
 
 RULES, rule = named_rules()   # one rule per operator: RULES[cls] = (function, name)
 

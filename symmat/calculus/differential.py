@@ -8,9 +8,9 @@ docstring. Rules never simplify: that is `simplify`'s job; the trace trick
 (`tracetrick`) then reads the gradient off df.
 """
 
-from . import expr as E
-from .errors import DerivativeError
-from .rules import named_rules
+from ..tree import expr as E
+from ..errors import DerivativeError
+from ..tree.rules import named_rules
 from .tracetrick import inner
 
 RULES, rule = named_rules()   # one rule per operator: RULES[cls] = (function, name)

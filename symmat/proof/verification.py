@@ -44,8 +44,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy
 
-from . import expr as E
-from .errors import DerivativeError, LimitError
+from ..tree import expr as E
+from ..errors import DerivativeError, LimitError
 from .expand import (colmajor, concrete_sizes, expand, symbol_env, variables_of)
 
 TOLERANCE = 1e-9

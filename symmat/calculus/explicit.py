@@ -12,7 +12,7 @@ table; each rule gets the node and its (already multiplied out) arguments.
 from fractions import Fraction
 from itertools import permutations
 
-from . import expr as E
+from ..tree import expr as E
 
 RULES = {}
 MAX_DET = 6   # Leibniz expansion of a determinant: n! terms

@@ -23,10 +23,10 @@ Design decisions:
 
 import numpy as np
 
-from . import expr as E
-from .build import GREEK
-from .errors import ShapeError, SymmatError
-from .shapes import fmt_dim, fmt_shape
+from ..tree import expr as E
+from ..tree.names import GREEK
+from ..errors import ShapeError, SymmatError
+from ..tree.shapes import fmt_dim, fmt_shape
 
 
 # ----------------------------------------------------------------- entry point

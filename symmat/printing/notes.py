@@ -14,6 +14,11 @@ rest is set as math (`prose_latex`).
 """
 
 import json
+import re
+
+from ..tree.shapes import fmt_dim
+from .latex import name, text_to_latex, to_latex
+from .text import to_text
 
 
 def _items(result):
@@ -27,7 +32,6 @@ def _symbol(r, latex=False):
     if own:
         return own
     if latex:
-        from .printing.latex import name
         x = name(r.wrt.name)
         return {"hessian": f"\\nabla^2_{{{x}}} f",
                 "derivative": f"\\frac{{\\partial \\operatorname{{vec}}(F)}}{{\\partial \\operatorname{{vec}}({x})}}"
@@ -74,8 +78,6 @@ def _is_word(w):
 
 def prose_latex(s):
     """A step's text as LaTeX math: runs of words in \\text{…}, the rest as formulas."""
-    import re
-    from .derivation import _text_to_latex
     toks = [t for t in re.split(r"(\s+|[()⟨⟩,;:.|])", s) if t]
     out, words = [], []
     for i, tok in enumerate(toks):
@@ -86,7 +88,7 @@ def prose_latex(s):
             continue
         out.append(_flush(words))
         words = []
-        out.append(_operator(tok) if tok in MATH_WORDS else _text_to_latex(tok))
+        out.append(_operator(tok) if tok in MATH_WORDS else text_to_latex(tok))
     out.append(_flush(words))
     return "".join(out)
 
@@ -109,7 +111,6 @@ def _flush(words):
 
 def step_latex(step):
     """The formula of a step as LaTeX, without its rule, its prose as text."""
-    from .printing.latex import to_latex
     return "".join(prose_latex(p) if isinstance(p, str) else to_latex(p) for p in step.parts).strip()
 
 
@@ -120,7 +121,6 @@ _LATEX_WORDS = {"\\": "\\textbackslash{}", "_": "\\_", "{": "\\{", "}": "\\}", "
 
 def latex_words(s):
     """Words made safe for LaTeX text mode (one pass, so no replacement is replaced again)."""
-    import re
     pattern = "|".join(re.escape(k) for k in sorted(_LATEX_WORDS, key=len, reverse=True))
     return re.sub(pattern, lambda m: _LATEX_WORDS[m.group(0)], s)
 
@@ -196,15 +196,12 @@ def _gradient_vector_markdown(result):
     items = _items(result)
     if len(items) < 2 or not all(r.wrt.is_scalar for r in items):
         return []
-    from .printing.latex import to_latex
     entries = " \\\\ ".join(to_latex(r.body) for r in items)
     return [f"$$ \\nabla f = \\begin{{bmatrix}} {entries} \\end{{bmatrix}} $$", ""]
 
 
 def to_data(r, steps=True, report=None):
     """A result as JSON-ready data."""
-    from .printing.text import to_text
-    from .shapes import fmt_dim
     data = {"kind": r.kind, "function": to_text(r.f), "wrt": r.wrt.name, "layout": r.layout,
             "shape": [fmt_dim(d) for d in r.shape], "result": r.text(), "latex": r.latex(),
             "ascii": r.text(ascii=True),

@@ -10,7 +10,7 @@ when a node is built (sizes must already be equal), `Unifier` while the
 parser infers sizes (two free sizes are made one).
 """
 
-from .errors import ShapeError
+from ..errors import ShapeError
 
 SCALAR = (1, 1)
 

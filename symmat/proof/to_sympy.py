@@ -26,7 +26,7 @@ from sympy.matrices.expressions import (Determinant, HadamardPower, HadamardProd
                                         Trace, ZeroMatrix)
 from sympy.matrices.expressions.diagonal import DiagMatrix, DiagonalOf
 
-from . import expr as E
+from ..tree import expr as E
 
 
 class Vec(MatrixExpr):
