@@ -10,14 +10,14 @@ ROOT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
 
 # Lazy imports that may point back up the pipeline (issue 9): the printers and the
 # evaluator behind Expr.__str__/.latex()/.evaluate(), which import the tree themselves.
-SANCTIONED_BACK_EDGES = {("symmat.tree.expr", "symmat.printing.text"),
-                         ("symmat.tree.expr", "symmat.printing.latex"),
-                         ("symmat.tree.expr", "symmat.numeric.evaluate")}
+SANCTIONED_BACK_EDGES = {("symmat.tree.node", "symmat.printing.text"),
+                         ("symmat.tree.node", "symmat.printing.latex"),
+                         ("symmat.tree.node", "symmat.numeric.evaluate")}
 MAX_LINES = 500
 # Modules still over the limit while the restructure goes on; each helper's split removes its
 # entry, and the test fails if a listed module is already short enough (so the list only shrinks).
-OVER_LIMIT_FOR_NOW = {"symmat.reading.parser", "symmat.checking.checker", "symmat.tree.expr",
-                      "symmat.simplify.core", "symmat.proof.verification", "symmat.reading.build"}
+OVER_LIMIT_FOR_NOW = {"symmat.reading.parser", "symmat.checking.checker",
+                      "symmat.simplify.core", "symmat.reading.build"}
 
 
 def modules():

@@ -985,7 +985,7 @@ def _one_name(wrt):
 def check(f, wrt, claim, where=None, layout="mixed", symmetric="sym", limits=None, *,
           timeout=None, max_size=None):
     """Decide whether `claim` is the derivative of `f` by `wrt` (SPEC §5) → CheckReport."""
-    Budget, _Expired = _verify().Budget, _verify()._Expired
+    Budget, _Expired = _verify().Budget, _verify().Expired
     if layout not in LAYOUTS:
         raise DerivativeError(f"unknown layout {layout!r}: choose one of {', '.join(LAYOUTS)}")
     if symmetric not in ("sym", "entrywise"):

@@ -36,17 +36,16 @@ Design decisions:
   elsewhere) and overrunning raises `LimitError` naming ``--verify-timeout``.
 """
 
-import signal
-import threading
 import time
-from dataclasses import dataclass, field
 
 import numpy as np
 import sympy
 
-from ..tree import expr as E
-from ..errors import DerivativeError, LimitError
-from .expand import (colmajor, concrete_sizes, expand, symbol_env, variables_of)
+from ..errors import DerivativeError
+from .budget import Budget, Expired, _timeout_error
+from .expand import colmajor, expand
+from .instance import Instance, element_table, sample_point
+from .report import Mismatch, Report
 
 TOLERANCE = 1e-9
 POINTS = 5
@@ -54,170 +53,6 @@ EXACT_SECONDS = 10.0     # the most the exact phase may take before numbers deci
 ENTRY_SECONDS = 2.0      # the most one entry (a rational function) may take
 FUNCTION_SECONDS = 0.25  # per entry whose difference has exp, log, sqrt, …
 SEED = 20240601
-
-
-# ----------------------------------------------------------------- report
-
-@dataclass
-class Mismatch:
-    """The first failing entry: 1-based index in the result, both values."""
-
-    index: tuple
-    expected: str
-    got: str
-    reason: str = "value"          # 'value', 'shape' or 'undecided'
-    point: dict = None             # the numeric point (name → nested list), if numeric
-    scalar: bool = False           # True when the result is 1×1 (no index worth naming)
-
-    def __str__(self):
-        """The mismatch in words."""
-        if self.reason == "shape":
-            return f"the result is {self.got} but the derivative is {self.expected}"
-        if self.reason == "undecided":
-            return "no point could be found where both sides are defined"
-        at = "the value" if self.scalar else f"entry {self.index}"
-        return f"{at}: expected {self.expected}, the closed form gives {self.got}"
-
-
-@dataclass
-class Report:
-    """Outcome of a verification: verdict, method, instance, table."""
-
-    ok: bool
-    method: str
-    sizes: dict
-    mismatch: Mismatch = None
-    table: list = None
-    kind: str = "grad"
-    wrt: str = ""
-    convention: str = None
-    expansion: str = None
-    seconds: float = 0.0
-    table_latex: list = field(default=None, repr=False)
-
-    def _where(self):
-        """The instance, for the verdict line."""
-        sizes = ", ".join(f"{k}={v}" for k, v in self.sizes.items())
-        conv = f"; {self.convention}" if self.convention else ""
-        return f" (sizes {sizes}{conv})" if sizes else (f" ({self.convention})" if conv else "")
-
-    def __str__(self):
-        """A one-line verdict."""
-        if self.ok:
-            how = "exactly" if self.method == "exact" else self.method
-            return f"verified {how}: the closed form agrees with the element-wise expansion{self._where()}"
-        if self.mismatch is not None and self.mismatch.reason == "undecided":
-            return f"not verified: {self.mismatch}{self._where()}"
-        return f"wrong: {self.mismatch}{self._where()}"
-
-    def __bool__(self):
-        """A report is truthy when the check passed."""
-        return self.ok
-
-    def text(self):
-        """The verdict, the expansion and the element table as plain text."""
-        lines = [str(self)]
-        if self.expansion:
-            lines.append(f"  f = {self.expansion}")
-        lines += [f"  {label} = {value}" for label, value in self.table or []]
-        return "\n".join(lines)
-
-    def latex(self):
-        """The verdict and the element table as LaTeX."""
-        out = f"\\text{{{_latex_text(str(self))}}}"
-        rows = [f"{a} &= {b}" for a, b in self.table_latex or []]
-        if rows:
-            out += "\n\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
-        return out
-
-    def markdown(self):
-        """The verdict and the element table as Markdown (math in $…$)."""
-        mark = "✓" if self.ok else "✗"
-        out = f"**{mark} {str(self)}**"
-        if self.table_latex:
-            out += "\n\n| entry | value |\n| --- | --- |\n"
-            out += "\n".join(f"| ${a}$ | ${b}$ |" for a, b in self.table_latex)
-        return out
-
-    def _repr_markdown_(self):
-        """Jupyter display."""
-        return self.markdown()
-
-
-def _latex_text(s):
-    """Escape text for \\text{…}."""
-    for a, b in (("\\", "\\textbackslash{}"), ("_", "\\_"), ("{", "\\{"), ("}", "\\}"),
-                 ("&", "\\&"), ("%", "\\%"), ("#", "\\#"), ("$", "\\$")):
-        s = s.replace(a, b)
-    return s
-
-
-# ----------------------------------------------------------------- time limit
-
-class _Expired(Exception):
-    """Raised inside SymPy work when a time limit passes."""
-
-
-class Budget:
-    """A wall-clock limit; on the main thread SIGALRM interrupts long SymPy calls."""
-
-    def __init__(self, seconds, outer=None):
-        """A limit of `seconds`, never past an enclosing one."""
-        self.seconds = float(seconds)
-        self.end = time.monotonic() + self.seconds
-        if outer is not None:
-            self.end = min(self.end, outer.end)
-        self.outer = outer
-        self.saved = None
-
-    def left(self):
-        """Seconds remaining."""
-        return self.end - time.monotonic()
-
-    def check(self):
-        """Raise `_Expired` if the time is up."""
-        if self.left() <= 0:
-            raise _Expired()
-
-    def __enter__(self):
-        """Arm the alarm (where possible), remembering any alarm the caller had set."""
-        if _can_alarm():
-            self.started = time.monotonic()
-            self.saved = signal.signal(signal.SIGALRM, _on_alarm)
-            self.caller_timer = signal.setitimer(signal.ITIMER_REAL, max(self.left(), 1e-3))
-        return self
-
-    def __exit__(self, *exc):
-        """Disarm, restoring the enclosing alarm (ours or the caller's)."""
-        if self.saved is not None:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, self.saved)
-            if self.outer is not None and self.outer.saved is not None:
-                signal.setitimer(signal.ITIMER_REAL, max(self.outer.left(), 1e-3))
-            elif self.caller_timer[0] > 0:
-                left = self.caller_timer[0] - (time.monotonic() - self.started)
-                signal.setitimer(signal.ITIMER_REAL, max(left, 1e-3), self.caller_timer[1])
-        return False
-
-    def outer_expired(self):
-        """True when an enclosing budget (not only this one) has run out."""
-        return self.outer is not None and self.outer.left() <= 0
-
-
-def _can_alarm():
-    """True where SIGALRM can interrupt (Unix, main thread)."""
-    return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
-
-
-def _on_alarm(signum, frame):
-    """Signal handler: the time is up."""
-    raise _Expired()
-
-
-def _timeout_error(timeout):
-    """The LimitError for an overrun, naming the option."""
-    return LimitError(f"verification took longer than the limit of {timeout:g} s "
-                      f"(raise it with --verify-timeout)")
 
 
 # ----------------------------------------------------------------- entry point
@@ -229,7 +64,7 @@ def verify(result, sizes=None, elements=False, timeout=60.0, max_size=6):
     try:
         with budget:
             report = _verify(result, sizes, elements, max_size, budget)
-    except _Expired:
+    except Expired:
         raise _timeout_error(timeout) from None
     report.seconds = time.monotonic() - start
     return report
@@ -256,56 +91,6 @@ def _verify(result, sizes, elements, max_size, budget):
 def _fmt(shape):
     """A concrete shape as m×n."""
     return f"{shape[0]}×{shape[1]}"
-
-
-# ----------------------------------------------------------------- the instance
-
-class Instance:
-    """The concrete instance: sizes, entry symbols, f expanded, the variable X."""
-
-    def __init__(self, result, sizes, max_size):
-        """Make `result`'s instance: concrete sizes, entry symbols, f expanded."""
-        self.kind, self.layout = result.kind, result.layout
-        self.convention = getattr(result, "symmetric", "sym")
-        self.f, self.wrt = result.f, result.wrt
-        exprs = [self.f, result.result, self.wrt]
-        self.sizes = concrete_sizes(exprs, sizes, max_size)
-        self.variables = variables_of(exprs)
-        self.env = symbol_env(self.variables, self.sizes)
-        self.F = expand(self.f, self.env, self.sizes)
-        self.X = self.env[self.wrt.name]
-        self.exprs = exprs
-
-    @property
-    def symmetric(self):
-        """True when X's entries a_ij = a_ji share a symbol."""
-        return self.wrt.has("symmetric") and "diagonal" not in self.wrt.props
-
-    def convention_note(self):
-        """Which convention a result by a symmetric matrix is in, or None."""
-        if not self.symmetric:
-            return None
-        return ("symmetric gradient sym(G)" if self.convention == "sym"
-                else "entrywise derivative G + Gᵀ − G⊙I")
-
-    def D(self, e, i, j):
-        """The derivative of scalar sympy `e` by entry (i, j) of X, in the convention."""
-        s = self.X[i, j]
-        if not isinstance(s, sympy.Symbol):
-            return sympy.S.Zero
-        d = sympy.diff(e, s)
-        if self.symmetric and self.convention == "sym" and i != j:
-            d = d / 2
-        return d
-
-    def x_entries(self):
-        """The entries (i, j) of X in column-major (vec) order."""
-        rows, cols = self.X.shape
-        return [(i, j) for j in range(cols) for i in range(rows)]
-
-    def numeric_only(self):
-        """True when a property of the instance is not written in its symbols."""
-        return any("orthogonal" in v.props for v in self.variables)
 
 
 # ----------------------------------------------------------------- the true derivative
@@ -425,7 +210,7 @@ def _try_exact(d, seconds, budget):
     try:
         with limit:
             return exact_zero(d), False
-    except _Expired:
+    except Expired:
         if limit.outer_expired():
             raise
         return None, True
@@ -518,110 +303,6 @@ def _evalf(e, point):
         return complex(sympy.N(e.subs(point)))
     except (TypeError, ValueError, ArithmeticError):
         return complex("nan")
-
-
-# ----------------------------------------------------------------- sample points
-
-POSITIVE_FUNCTIONS = {"log", "sqrt"}
-
-
-def _needs(inst):
-    """(positive entries?, invertible square matrices?) for the expressions."""
-    positive = invertible = False
-    for root in inst.exprs:
-        for n in root.walk():
-            if isinstance(n, E.Apply) and n.fn in POSITIVE_FUNCTIONS or isinstance(n, E.LogDet):
-                positive = True
-            if isinstance(n, (E.Power, E.HadPow)) and n.params[0].denominator != 1:
-                positive = True
-            if isinstance(n, (E.Inverse, E.Det, E.LogDet)) or isinstance(n, E.Power) and n.params[0] < 0:
-                invertible = True
-    return positive, invertible
-
-
-def sample_point(inst, rng):
-    """Random numeric values for every entry symbol (dict Symbol → float)."""
-    positive, invertible = _needs(inst)
-    values = {}
-    for var in inst.variables:
-        m = inst.env[var.name]
-        a = _sample_matrix(var, m.shape, rng, positive, invertible)
-        for i in range(m.rows):
-            for j in range(m.cols):
-                if isinstance(m[i, j], sympy.Symbol):
-                    values[m[i, j]] = float(a[i, j])
-    return values
-
-
-def _sample_matrix(var, shape, rng, positive, invertible):
-    """A random value for one variable, in the domain its properties and the expressions need."""
-    rows, cols = shape
-    if "orthogonal" in var.props:
-        q, r = np.linalg.qr(rng.normal(size=shape))
-        return q * np.sign(np.diag(r))
-    if var.has("spd"):
-        b = rng.uniform(-1, 1, size=shape)
-        return b @ b.T + rows * np.eye(rows)
-    a = rng.uniform(0.5, 1.5, size=shape)
-    if not positive:
-        a *= rng.choice([-1.0, 1.0], size=shape)
-    if var.has("symmetric"):
-        a = np.triu(a) + np.triu(a, 1).T
-    if rows == cols and rows > 1 and (invertible or var.has("invertible")):
-        a = a + 2 * rows * np.eye(rows)
-    return a
-
-
-# ----------------------------------------------------------------- element table
-
-def element_table(inst, budget):
-    """The expansion of f and the rows (label, value) a teacher writes on the board."""
-    labels, values = [], []
-    for lab, lat, val in _table_rows(inst, budget):
-        labels.append((lab, str(val)))
-        values.append((lat, sympy.latex(val)))
-    f = inst.F[0, 0] if inst.F.shape == (1, 1) else inst.F
-    return str(f), labels, values
-
-
-def _distinct_x(inst):
-    """X's entry symbols, row by row, each once."""
-    out = []
-    for i in range(inst.X.rows):
-        for j in range(inst.X.cols):
-            s = inst.X[i, j]
-            if isinstance(s, sympy.Symbol) and s not in out:
-                out.append(s)
-    return out
-
-
-def _table_rows(inst, budget):
-    """(text label, LaTeX label, derivative) for each row of the table."""
-    xs = _distinct_x(inst)
-    if inst.kind == "hessian":
-        f = inst.F[0, 0]
-        for a in xs:
-            for b in xs:
-                budget.check()
-                yield (f"∂²f/∂{a}∂{b}", f"\\frac{{\\partial^2 f}}{{\\partial {sympy.latex(a)}\\,"
-                       f"\\partial {sympy.latex(b)}}}", sympy.diff(f, a, b))
-        return
-    for label, latex, y in _f_entries(inst):
-        for s in xs:
-            budget.check()
-            yield (f"∂{label}/∂{s}", f"\\frac{{\\partial {latex}}}{{\\partial {sympy.latex(s)}}}",
-                   sympy.diff(y, s))
-
-
-def _f_entries(inst):
-    """(label, LaTeX label, entry) for each entry of f."""
-    F = inst.F
-    if F.shape == (1, 1):
-        return [("f", "f", F[0, 0])]
-    if F.cols == 1 or F.rows == 1:
-        return [(f"f_{k + 1}", f"f_{{{k + 1}}}", y) for k, y in enumerate(F)]
-    return [(f"f_{i + 1}{j + 1}", f"f_{{{i + 1}{j + 1}}}", F[i, j])
-            for i in range(F.rows) for j in range(F.cols)]
 
 
 __all__ = ["verify", "Report", "Mismatch", "exact_zero", "true_derivative", "Instance"]

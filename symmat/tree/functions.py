@@ -1,0 +1,58 @@
+"""Functions: element-wise functions of a scalar, vector or matrix (`Apply`),
+and the vector functions softmax and logsumexp."""
+
+from ..errors import ShapeError
+from .node import Expr, _named
+from .shapes import SCALAR
+
+ELEMENTWISE = ("exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid", "relu",
+               "softplus", "abs", "step", "sign")
+
+
+class Apply(Expr):
+    """An element-wise function (an ordinary function of a scalar)."""
+
+    arity = 1
+
+    def __init__(self, fn, x):
+        Expr.__init__(self, (x,), (fn,))
+
+    fn = property(lambda self: self.params[0])
+
+    @classmethod
+    def shape_of(cls, ops, params, ck):
+        if params[0] not in ELEMENTWISE:
+            raise ShapeError(f"unknown element-wise function {params[0]}")
+        return ops[0].shape
+
+
+def _vector(name, op, ck):
+    ck.eq(op.shape[1], 1, lambda: f"{name} needs a column vector, not {_named(op, ck)}")
+
+
+class Softmax(Expr):
+    """softmax(z) = exp(z) / sum(exp(z))."""
+
+    arity = 1
+
+    def __init__(self, x):
+        Expr.__init__(self, (x,))
+
+    @classmethod
+    def shape_of(cls, ops, params, ck):
+        _vector("softmax", ops[0], ck)
+        return ops[0].shape
+
+
+class LogSumExp(Expr):
+    """logsumexp(z) = log(sum(exp(z)))."""
+
+    arity = 1
+
+    def __init__(self, x):
+        Expr.__init__(self, (x,))
+
+    @classmethod
+    def shape_of(cls, ops, params, ck):
+        _vector("logsumexp", ops[0], ck)
+        return SCALAR

@@ -1,0 +1,145 @@
+"""The base node: structure, shape and structural equality (`Expr`).
+
+Every node holds `args` (its child expressions), `params` (the non-expression
+data that distinguishes it: a name, a function, an exponent) and `shape`,
+computed when the node is built by the class's `shape_of` rule. A node that
+exists is well-shaped. Nodes compare and hash by structure (hash cached), and
+the first node built for each structure is shared by every later equal one,
+so equality is O(arity) however deep the trees.
+
+`shape_of(ops, params, ck)` is the single shape rule of an operator. It is
+used twice: by the parser's size inference with a `Unifier` checker, and by
+the constructor with a `Strict` one (see `shapes`).
+
+Nothing here imports NumPy or SymPy: parsing and deriving must start fast.
+"""
+
+import weakref
+from fractions import Fraction
+
+from ..errors import ShapeError
+from .shapes import SCALAR, Strict, dim_mul, is_scalar
+
+_STRICT = Strict()
+
+# The first node built for each structure; children are replaced by these, so
+# that equal trees share their subtrees and compare without deep recursion.
+_CANON = weakref.WeakValueDictionary()
+
+
+def describe(op):
+    """Short text naming an operand in a message (its source text or its print)."""
+    text = getattr(op, "source", None)
+    if text is None:
+        from ..printing.text import to_text  # the printers load on first display (they import this module)
+        text = to_text(op)
+    return text if len(text) <= 40 else text[:37] + "…"
+
+
+def _named(op, ck):
+    return f"{describe(op)} ({ck.fmt(op.shape)})"
+
+
+class Expr:
+    """Base of all nodes: structure, shape, structural equality."""
+
+    __slots__ = ("args", "params", "shape", "_hash", "__weakref__")
+    arity = None  # number of args, None for any
+    is_variable = False  # True for Var (so the base class need not know its subclasses)
+
+    def __init__(self, args=(), params=()):
+        params = tuple(params)
+        for a in args:
+            if not isinstance(a, Expr):
+                raise TypeError(f"{type(self).__name__} argument {a!r} is not an Expr")
+        args = tuple(_CANON.get(a._key(), a) for a in args)   # children shared: equality is O(arity)
+        shape = self.shape_of(args, params, _STRICT)
+        object.__setattr__(self, "args", args)
+        object.__setattr__(self, "params", params)
+        object.__setattr__(self, "shape", tuple(shape))
+        object.__setattr__(self, "_hash", hash((type(self).__name__, args, params)))
+        _CANON.setdefault(self._key(), self)
+
+    def _key(self):
+        """What makes two nodes equal: type, (canonical) children, parameters."""
+        return (type(self), self.args, self.params)
+
+    @classmethod
+    def shape_of(cls, ops, params, ck):
+        """The shape of this operator applied to `ops` (checked through `ck`)."""
+        raise NotImplementedError(cls.__name__)
+
+    def rebuild(self, args):
+        """The same operator over new arguments (`self` if they are the same)."""
+        args = tuple(args)
+        if args == self.args:
+            return self
+        return type(self)._make(args, self.params)
+
+    @classmethod
+    def _make(cls, args, params):
+        obj = cls.__new__(cls)
+        Expr.__init__(obj, args, params)
+        return obj
+
+    def __setattr__(self, key, value):
+        raise AttributeError("expressions are immutable")
+
+    def __eq__(self, other):
+        return self is other or (
+            type(other) is type(self) and self._hash == other._hash
+            and self.params == other.params and self.args == other.args)
+
+    def __ne__(self, other):
+        return not self == other
+
+    def __hash__(self):
+        return self._hash
+
+    def __reduce__(self):
+        return (type(self)._make, (self.args, self.params))
+
+    @property
+    def is_scalar(self):
+        """True when the value is 1×1."""
+        return is_scalar(self.shape)
+
+    def __repr__(self):
+        inner = ", ".join([repr(p) for p in self.params] + [repr(a) for a in self.args])
+        return f"{type(self).__name__}({inner})"
+
+    def __str__(self):
+        from ..printing.text import to_text  # the printers load on first display (they import this module)
+        return to_text(self)
+
+    def latex(self):
+        """LaTeX source of the expression."""
+        from ..printing.latex import to_latex  # the printers load on first display (they import this module)
+        return to_latex(self)
+
+    def _repr_latex_(self):
+        return f"${self.latex()}$"
+
+    def evaluate(self, values):
+        """NumPy value of the expression at `values` (a dict name → array/number)."""
+        from ..numeric.evaluate import evaluate  # NumPy: loaded only when a value is asked for
+        return evaluate(self, values)
+
+    def walk(self):
+        """Every node of the tree, parents before children (shared nodes once)."""
+        seen, stack = set(), [self]
+        while stack:
+            e = stack.pop()
+            if e in seen:
+                continue
+            seen.add(e)
+            yield e
+            stack.extend(reversed(e.args))
+
+    def variables(self):
+        """The Var leaves, in order of first appearance."""
+        out = {}
+        for e in self.walk():
+            if e.is_variable:
+                out.setdefault(e.name, e)
+        return list(out.values())
