@@ -34,6 +34,7 @@ import sympy
 from ..tree import expr as E
 from ..errors import ShapeError, SymmatError
 from ..tree.shapes import fmt_shape
+from ..tree.walk import fold
 from ..tree.sizes import concrete_shape, concrete_sizes, dim, size_order  # noqa: F401  (re-exported for the proof stage)
 
 
@@ -108,21 +109,15 @@ def variables_of(exprs):
 
 def expand(expr, env, sizes):
     """The sympy Matrix value of `expr`, entry by entry (env: name → Matrix)."""
-    memo = {}
-    return _expand(expr, env, sizes, memo)
+    ctx = Ctx(env, sizes)
 
+    def node(e, args):
+        rule = RULES.get(type(e))
+        if rule is None:
+            raise SymmatError(f"cannot expand a {type(e).__name__} node")
+        return rule(e, args, ctx)
 
-def _expand(expr, env, sizes, memo):
-    """Expand one node after its arguments (shared nodes once)."""
-    if expr in memo:
-        return memo[expr]
-    args = [_expand(a, env, sizes, memo) for a in expr.args]
-    rule = RULES.get(type(expr))
-    if rule is None:
-        raise SymmatError(f"cannot expand a {type(expr).__name__} node")
-    out = rule(expr, args, Ctx(env, sizes))
-    memo[expr] = out
-    return out
+    return fold(expr, node)
 
 
 class Ctx:

@@ -3,6 +3,8 @@ points, with the tolerance), the first mismatch, and the element table."""
 
 from dataclasses import dataclass, field
 
+from ..printing.notes import latex_words
+
 
 @dataclass
 class Mismatch:
@@ -70,7 +72,7 @@ class Report:
 
     def latex(self):
         """The verdict and the element table as LaTeX."""
-        out = f"\\text{{{_latex_text(str(self))}}}"
+        out = f"\\text{{{latex_words(str(self))}}}"
         rows = [f"{a} &= {b}" for a, b in self.table_latex or []]
         if rows:
             out += "\n\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
@@ -88,11 +90,3 @@ class Report:
     def _repr_markdown_(self):
         """Jupyter display."""
         return self.markdown()
-
-
-def _latex_text(s):
-    """Escape text for \\text{…}."""
-    for a, b in (("\\", "\\textbackslash{}"), ("_", "\\_"), ("{", "\\{"), ("}", "\\}"),
-                 ("&", "\\&"), ("%", "\\%"), ("#", "\\#"), ("$", "\\$")):
-        s = s.replace(a, b)
-    return s

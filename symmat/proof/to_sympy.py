@@ -27,6 +27,7 @@ from sympy.matrices.expressions import (Determinant, HadamardPower, HadamardProd
 from sympy.matrices.expressions.diagonal import DiagMatrix, DiagonalOf
 
 from ..tree import expr as E
+from ..tree.walk import fold
 
 
 class Vec(MatrixExpr):
@@ -83,15 +84,7 @@ def matrix(v, node):
 
 def to_sympy(e):
     """The SymPy (matrix) expression of an Expr."""
-    memo = {}
-
-    def go(x):
-        """The SymPy form of one node (memoised)."""
-        if x not in memo:
-            memo[x] = RULES[type(x)](x, [go(a) for a in x.args])
-        return memo[x]
-
-    return go(e)
+    return fold(e, lambda x, args: RULES[type(x)](x, args))
 
 
 def _var(e, a):
