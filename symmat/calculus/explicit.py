@@ -13,18 +13,10 @@ from fractions import Fraction
 from itertools import permutations
 
 from ..tree import expr as E
+from ..tree.rules import named_rules
 
-RULES = {}
+RULES, rule = named_rules()   # one entry-by-entry rule per operator: RULES[cls] = (function, None)
 MAX_DET = 6   # Leibniz expansion of a determinant: n! terms
-
-
-def rule(*classes):
-    """Register the entry-by-entry rule of node classes."""
-    def register(fn):
-        for cls in classes:
-            RULES[cls] = fn
-        return fn
-    return register
 
 
 def rows(x):
@@ -258,7 +250,7 @@ def multiply_out(e):
         if x in memo:
             return memo[x]
         args = [go(a) for a in x.args]
-        fn = RULES.get(type(x))
+        fn, _ = RULES.get(type(x), (None, None))
         out = fn(x, args) if fn is not None and _all_explicit(args) else x.rebuild(args)
         memo[x] = out
         return out

@@ -49,7 +49,7 @@ from ..reading.build import Limits, typecheck
 from ..errors import DeclarationError, DerivativeError, InternalError, LimitError, ShapeError, SymmatError
 from ..tree.shapes import dim_mul, fmt_shape
 from ..printing.notes import latex_words
-from ..simplify.core import simplify
+from ..simplify import simplify
 
 ORDER = ("right", "layout", "transpose", "convention", "other_variable", "symmetric", "sign",
          "factor", "misplaced", "dependence", "shape", "undecided", "wrong")

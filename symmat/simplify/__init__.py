@@ -1,13 +1,13 @@
 """Simplification: rewrite rules per node type, run bottom-up to a fixed point.
 
 The only stage that rewrites (SPEC §2, "the forms a textbook prints").
-`core` holds the strategy (`Simplifier`, the budget and deadline) and the
-rules for sums, products, transposes, inverses and functions; `rational`
-the element-wise rational-function cancellation; `kronecker` the Kronecker,
-vec and commutation identities. Importing this package registers all of
-them, in that order (a rule table is applied in registration order).
+`strategy` holds the rule tuples per node type, the `Simplifier` (budget and
+deadline) and `simplify`; `terms` the canonical builders every rule uses
+(`scale`, `mk_mul`, `mk_add`); the rules live by topic: `products`, `sums`,
+`transposes` (and inverses), `functions` (element-wise and reductions),
+`rational` (element-wise cancellation), `kronecker` (Kronecker, vec and
+commutation identities).
 """
 
-from .core import (BUDGET, DEADLINE, RULES, is_negative, mk_add, mk_mul, rule, scalar_part, scale,  # noqa: F401
-                   simplify, size, split_coef)
-from . import rational, kronecker  # noqa: F401,E402  (register their rules after the core ones)
+from .strategy import BUDGET, DEADLINE, RULES, Simplifier, simplify  # noqa: F401
+from .terms import is_negative, mk_add, mk_mul, scalar_part, scale, size, split_coef  # noqa: F401

@@ -1,10 +1,10 @@
 """Kronecker products, vec and commutation matrices: the forms that Jacobians
 of vectorised matrices print in (vec(A X B) = (Bᵀ ⊗ A) vec(X), the
-mixed-product rule, K vec(X) = vec(Xᵀ), …). Registered after the core rules.
+mixed-product rule, K vec(X) = vec(Xᵀ), …). Listed after the core rules in `strategy`.
 """
 
 from ..tree import expr as E
-from .core import mk_mul, rule, scale, split_coef
+from .terms import mk_mul, scale, split_coef
 
 # ================================================================= Kronecker products, vec, commutation
 # (issue 4: the forms Jacobians of vectorised matrices are printed in)
@@ -17,7 +17,6 @@ def _pull_scalars(x):
     return c, [], rest
 
 
-@rule(E.Kron)
 def kron_scalar(e):
     """s ⊗ A = A ⊗ s = s A for a 1×1 s (so 1 ⊗ A = A ⊗ 1 = A)."""
     a, b = e.args
@@ -27,7 +26,6 @@ def kron_scalar(e):
     return e
 
 
-@rule(E.Kron)
 def kron_coefficients(e):
     """(c A) ⊗ B = A ⊗ (c B) = c (A ⊗ B): coefficients and scalar factors stand in front."""
     (ca, sa, a), (cb, sb, b) = _pull_scalars(e.args[0]), _pull_scalars(e.args[1])
@@ -36,7 +34,6 @@ def kron_coefficients(e):
     return scale(ca * cb, mk_mul(sa + sb + [E.Kron(a, b)]))
 
 
-@rule(E.Kron)
 def kron_identities(e):
     """I_m ⊗ I_n = I_mn."""
     a, b = e.args
@@ -45,7 +42,6 @@ def kron_identities(e):
     return e
 
 
-@rule(E.Mul)
 def mul_kron_mixed(e):
     """(A ⊗ B)(C ⊗ D) = (A C) ⊗ (B D) when the products are defined (mixed-product property)."""
     args = list(e.args)
@@ -59,7 +55,6 @@ def mul_kron_mixed(e):
     return e
 
 
-@rule(E.Mul)
 def mul_kron_vec(e):
     """(Rᵀ ⊗ L) vec(M) = vec(L M R) (Magnus–Neudecker)."""
     args = list(e.args)
@@ -73,7 +68,6 @@ def mul_kron_vec(e):
     return e
 
 
-@rule(E.Vec)
 def vec_rules(e):
     """vec(x) = x for a column, vec(xᵀ) = x for a row, vec(c U) = c vec(U), vec(A + B) = vec A + vec B."""
     x = e.args[0]
@@ -89,21 +83,18 @@ def vec_rules(e):
     return e
 
 
-@rule(E.Commutation)
 def commutation_trivial(e):
     """K_(m,1) = K_(1,n) = I: a vector's transpose has the same vec."""
     m, n = e.params
     return E.Identity(e.shape[0]) if m == 1 or n == 1 else e
 
 
-@rule(E.Transpose)
 def commutation_transpose(e):
     """K_(m,n)ᵀ = K_(n,m)."""
     x = e.args[0]
     return E.Commutation(x.params[1], x.params[0]) if isinstance(x, E.Commutation) else e
 
 
-@rule(E.Mul)
 def mul_commutation_square(e):
     """K_(n,m) K_(m,n) = I."""
     args = list(e.args)
@@ -115,14 +106,12 @@ def mul_commutation_square(e):
     return e
 
 
-@rule(E.DiagMat)
 def diag_unit(e):
     """diag(e_k) = e_k e_kᵀ."""
     x = e.args[0]
     return E.Mul(x, E.Transpose(x)) if isinstance(x, E.Basis) else e
 
 
-@rule(E.DiagMat)
 def diag_scalars(e):
     """diag(c u) = c diag(u)."""
     c, scalars, core = _pull_scalars(e.args[0])
@@ -131,14 +120,12 @@ def diag_scalars(e):
     return scale(c, mk_mul(scalars + [E.DiagMat(core)]))
 
 
-@rule(E.Transpose)
 def transpose_hadamard(e):
     """(A ⊙ B)ᵀ = Aᵀ ⊙ Bᵀ."""
     x = e.args[0]
     return E.Hadamard(E.Transpose(x.args[0]), E.Transpose(x.args[1])) if isinstance(x, E.Hadamard) else e
 
 
-@rule(E.Mul)
 def mul_kron_absorb(e):
     """(a ⊗ I) M = a ⊗ M for a column a, M (bᵀ ⊗ I) = bᵀ ⊗ M for a row bᵀ (mixed product with 1 ⊗ M)."""
     args = list(e.args)
@@ -158,7 +145,6 @@ def _kron_with_identity(x, axis):
     return isinstance(x, E.Kron) and isinstance(x.args[1], E.Identity) and x.args[0].shape[axis] == 1
 
 
-@rule(E.Mul)
 def mul_diag_diag(e):
     """diag(a) diag(b) = diag(a ⊙ b)."""
     args = list(e.args)
@@ -170,7 +156,6 @@ def mul_diag_diag(e):
     return e
 
 
-@rule(E.Kron)
 def kron_zero(e):
     """0 ⊗ A = A ⊗ 0 = 0."""
     return E.Zero(e.shape) if any(isinstance(a, E.Zero) for a in e.args) else e

@@ -17,7 +17,7 @@ from fractions import Fraction
 from functools import lru_cache
 
 from ..tree import expr as E
-from .core import mk_add, mk_mul, rule, scale, simplify, size
+from .terms import mk_add, mk_mul, resimplify, scale, size
 
 MAX_TERMS = 64
 
@@ -240,7 +240,6 @@ def _has_hadamard(e):
     return isinstance(e, E.Hadamard) or any(_has_hadamard(a) for a in e.args)
 
 
-@rule(E.Add, E.Hadamard, E.HadDiv, E.Div)
 def elementwise_cancel(e):
     """Element-wise terms brought over a common denominator and cancelled, if that is shorter."""
     if not _has_division(e) and not (isinstance(e, E.Add) and _has_hadamard(e)):
@@ -251,7 +250,7 @@ def elementwise_cancel(e):
     try:
         alg = Algebra(e.shape)
         out = alg.expr(alg.of(e))
-        out = simplify(out)
+        out = resimplify(out)
     except (_TooBig, ZeroDivisionError):
         return e
     finally:

@@ -1,16 +1,27 @@
-"""Rule tables keyed by node type: how the differential, the trace trick and the
-Jacobian each register one short rule per operator, with the name its steps show."""
+"""Rule tables keyed by node type: the one way a stage registers its rules.
+
+A rule is a pure function of a node that returns its input unchanged when it
+does not apply (SymPy's `strategies` style); combinators decide how rules run.
+Two kinds of table, one module:
+
+* `named_rules()`: one rule per operator, with the name its derivation steps
+  show (the differential, the trace trick, the Jacobian, explicit matrices).
+* `rule_tuples({cls: (rule, …)})`: several rules per operator, tried in order
+  (simplification); `do_one` is the combinator that applies the first rule
+  of a tuple that changes a node.
+"""
 
 
 def named_rules():
     """(RULES, rule): an empty table and the decorator that fills it.
 
     ``@rule(E.Mul, name="product rule")`` registers a function for node
-    classes; ``RULES[cls]`` is then ``(function, name)``.
+    classes; ``RULES[cls]`` is then ``(function, name)``. A table whose rules
+    show no name in the steps registers them with ``name=None``.
     """
     table = {}
 
-    def rule(*classes, name):
+    def rule(*classes, name=None):
         def register(fn):
             for cls in classes:
                 table[cls] = (fn, name)
@@ -18,3 +29,31 @@ def named_rules():
         return register
 
     return table, rule
+
+
+def rule_tuples(mapping):
+    """The table {node class: tuple of rules}, checked: every rule is a function of one node."""
+    table = {}
+    for cls, rules in mapping.items():
+        rules = tuple(rules)
+        for fn in rules:
+            if not callable(fn):
+                raise TypeError(f"rule {fn!r} for {cls.__name__} is not a function")
+        table[cls] = table.get(cls, ()) + rules
+    return table
+
+
+def do_one(table, on_change=None):
+    """The strategy that applies to a node the first rule of its type that changes it.
+
+    ``on_change(rule, old, new)`` is called on every change (budgets, checks).
+    """
+    def step(e):
+        for fn in table.get(type(e), ()):
+            out = fn(e)
+            if out is not e and out != e:
+                if on_change is not None:
+                    on_change(fn, e, out)
+                return out
+        return e
+    return step

@@ -24,9 +24,13 @@ def fold(e, fn, memo=None):
     return go(e)
 
 
-def rebuild(e, fn):
-    """The tree with each node replaced by fn(node rebuilt from its rebuilt children)."""
-    memo = {}
+def rebuild(e, fn, memo=None):
+    """The tree with each node replaced by fn(node rebuilt from its rebuilt children).
+
+    `memo` (node → result) may be shared between calls, and `fn` may itself
+    rebuild the nodes it makes with the same memo (a rewrite to a fixed point).
+    """
+    memo = {} if memo is None else memo
 
     def go(x):
         if x not in memo:

@@ -1,0 +1,140 @@
+"""Rules for element-wise operations, powers and reductions.
+
+`s ⊙ A = s A`, `𝟏 ⊙ A = A`, `(x^a)^b = x^(ab)`, `tr(c A) = c tr(A)`,
+`det(Xᵀ) = det(X)`, `sum(c U) = c sum(U)`, `unvec(vec(X)) = X`,
+`log(exp(x)) = x`. Pure functions, listed per node type in `strategy`.
+"""
+
+from ..tree import expr as E
+from .terms import mk_mul, scalar_part, scale, split_coef
+
+
+def hadamard_rules(e):
+    """s ⊙ A = s A for a scalar s; 𝟏 ⊙ A = A; 0 ⊙ A = 0; (c A) ⊙ B = c (A ⊙ B)."""
+    a, b = e.args
+    if a.is_scalar or b.is_scalar:
+        return E.Mul(a, b) if a.is_scalar else E.Mul(b, a)
+    for x, y in ((a, b), (b, a)):
+        if isinstance(x, E.Ones):
+            return y
+        if isinstance(x, E.Zero):
+            return E.Zero(e.shape)
+    for i, x in enumerate((a, b)):
+        part = scalar_part(x)
+        if part:
+            c, scalars, core = part
+            inner = E.Hadamard(core, b) if i == 0 else E.Hadamard(a, core)
+            return scale(c, mk_mul(scalars + [inner]))
+    return e
+
+
+def hadamard_left(e):
+    """A ⊙ (B ⊙ C) = (A ⊙ B) ⊙ C, printed A ⊙ B ⊙ C."""
+    a, b = e.args
+    if isinstance(b, E.Hadamard):
+        return E.Hadamard(E.Hadamard(a, b.args[0]), b.args[1])
+    return e
+
+
+def haddiv_rules(e):
+    """A ./ 𝟏 = A; A ./ s = A / s; (c A) ./ B = c (A ./ B); 0 ./ B = 0."""
+    a, b = e.args
+    if isinstance(b, E.Ones):
+        return a
+    if b.is_scalar:
+        return E.Div(a, b)
+    if isinstance(a, E.Zero):
+        return a
+    c, rest = split_coef(a)
+    if c != 1 and rest is not None:
+        return scale(c, E.HadDiv(rest, b))
+    return e
+
+
+def hadpow_rules(e):
+    """A.^1 = A; s.^p = s^p for a scalar."""
+    x, p = e.args[0], e.params[0]
+    if p == 1:
+        return x
+    if x.is_scalar:
+        return E.Power(x, p)
+    return e
+
+
+def power_rules(e):
+    """x^1 = x; x^0 = 1; (x^a)^b = x^(ab); constants folded."""
+    x, k = e.args[0], e.params[0]
+    if k == 1:
+        return x
+    if k == 0:
+        return E.Const(1) if x.is_scalar else E.Identity(x.shape[0])
+    if isinstance(x, E.Power) and (k.denominator == 1 and x.params[0].denominator == 1):
+        return E.Power(x.args[0], x.params[0] * k)
+    if isinstance(x, E.Const) and k.denominator == 1 and (x.value != 0 or k > 0) and abs(k) <= 64:
+        return E.Const(x.value ** int(k))   # bounded: 2^1000000000 stays a power
+    return e
+
+
+def trace_rules(e):
+    """tr(s) = s; tr(Aᵀ) = tr(A); tr(c A) = c tr(A); tr(A + B) = tr(A) + tr(B)."""
+    x = e.args[0]
+    if x.is_scalar:
+        return x
+    if isinstance(x, E.Transpose):
+        return E.Trace(x.args[0])
+    if isinstance(x, E.Add) and not any(a.is_scalar for a in x.args):
+        return E.Add(*[E.Trace(a) for a in x.args])   # a 1×1 term is added to every entry: no split
+    part = scalar_part(x)
+    if part:
+        c, scalars, core = part
+        return scale(c, mk_mul(scalars + [E.Trace(core)]))
+    return e
+
+
+def det_rules(e):
+    """det(Xᵀ) = det(X); det(s) = s."""
+    x = e.args[0]
+    if isinstance(x, E.Transpose):
+        return type(e)(x.args[0])
+    if x.is_scalar and isinstance(e, E.Det):
+        return x
+    return e
+
+
+def sum_rules(e):
+    """sum(s) = s; sum(c U) = c sum(U)."""
+    x = e.args[0]
+    if x.is_scalar:
+        return x
+    c, rest = split_coef(x)
+    if c != 1 and rest is not None:
+        return scale(c, E.Sum(rest))
+    return e
+
+
+def unvec_rules(e):
+    """unvec(vec(X)) = X; unvec(c v) = c unvec(v); unvec(𝟏) = 𝟏."""
+    x = e.args[0]
+    if isinstance(x, E.Ones):
+        return E.Ones(e.shape)
+    if isinstance(x, E.Vec) and tuple(x.args[0].shape) == tuple(e.shape):
+        return x.args[0]
+    c, rest = split_coef(x)
+    if c != 1 and rest is not None:
+        return scale(c, E.Unvec(rest, *e.params))
+    return e
+
+
+def diag_rules(e):
+    """diag(𝟏) = I."""
+    if isinstance(e.args[0], E.Ones):
+        return E.Identity(e.shape[0])
+    return e
+
+
+def apply_rules(e):
+    """log(exp(x)) = x, exp(log(x)) = x."""
+    x = e.args[0]
+    if isinstance(x, E.Apply) and {e.fn, x.fn} == {"log", "exp"}:
+        return x.args[0]
+    return e

@@ -1,0 +1,192 @@
+"""Rules for products and quotients: the order a textbook writes factors in.
+
+Constants multiplied into one coefficient in front (`-X`, never `-1 X`),
+scalar factors before matrix factors, equal scalar factors as a power,
+identities and inverse pairs cancelled, a division by a scalar outside the
+product. Each rule is a pure function that returns its input when it does
+not apply; `strategy` lists them per node type, in the order they are tried.
+"""
+
+from fractions import Fraction
+
+from ..tree import expr as E
+from .terms import is_reciprocal, mk_mul, scale, split_coef
+
+
+def mul_flatten(e):
+    """(A B) C = A B C; a 1×1 matrix product stays a single scalar factor."""
+    if not any(isinstance(a, E.Mul) and not (a.is_scalar and a.chain) for a in e.args):
+        return e
+    out = []
+    for a in e.args:
+        out.extend(a.args if isinstance(a, E.Mul) and not (a.is_scalar and a.chain) else [a])
+    return E.Mul(*out)
+
+
+def mul_constants(e):
+    """Constants (and signs) multiplied into one coefficient in front; 0 · X = 0."""
+    c, rest, changed = Fraction(1), [], False
+    for a in e.args:
+        if isinstance(a, E.Const):
+            c *= a.value
+            changed = True
+        elif isinstance(a, E.Neg):
+            c, changed = -c, True
+            rest.append(a.args[0])
+        elif isinstance(a, E.Zero):
+            return E.Zero(e.shape) if not e.is_scalar else E.Const(0)
+        else:
+            rest.append(a)
+    if c == 0:
+        return E.Const(0) if e.is_scalar else E.Zero(e.shape)
+    if not changed or (isinstance(e.args[0], E.Const) and c == e.args[0].value != 1 and len(rest) > 1
+                       and sum(isinstance(a, (E.Const, E.Neg)) for a in e.args) == 1):
+        return e
+    return scale(c, mk_mul(rest))
+
+
+def mul_identity(e):
+    """A I = A: identities dropped from a chain that has other factors."""
+    chain = e.chain
+    if len(chain) < 2 or not any(isinstance(a, E.Identity) for a in chain):
+        return e
+    keep = [a for a in e.args if not isinstance(a, E.Identity)]
+    if not any(not a.is_scalar for a in keep):
+        keep.append(next(a for a in chain if isinstance(a, E.Identity)))
+    return mk_mul(keep)
+
+
+def mul_scalars_first(e):
+    """Scalar factors stand in front of the matrix factors, the coefficient first."""
+    consts = [a for a in e.args if isinstance(a, E.Const)]
+    scalars = [a for a in e.args if a.is_scalar and not isinstance(a, E.Const)]
+    chain = e.chain
+    order = consts + scalars + chain
+    return e if tuple(order) == e.args else E.Mul(*order)
+
+
+def mul_powers(e):
+    """Equal scalar factors become a power: λ λ = λ², x x^k = x^(k+1)."""
+    scalars = [a for a in e.args if a.is_scalar and not isinstance(a, E.Const)]
+    bases = [_base_exp(a)[0] for a in scalars]
+    if len(set(bases)) == len(bases):
+        return e
+    powers = {}
+    for a in scalars:
+        b, k = _base_exp(a)
+        powers[b] = powers.get(b, 0) + k
+    merged = [b if k == 1 else E.Power(b, k) for b, k in powers.items() if k != 0]
+    consts = [a for a in e.args if isinstance(a, E.Const)]
+    return mk_mul(consts + merged + e.chain) if consts + merged + e.chain else E.Const(1)
+
+
+def _base_exp(a):
+    """(base, exponent) of a scalar factor."""
+    if isinstance(a, E.Power) and a.args[0].is_scalar:
+        return a.args[0], a.params[0]
+    return a, Fraction(1)
+
+
+def mul_div_out(e):
+    """A (B / s) = (A B) / s: a division by a scalar moves outside the product."""
+    k = next((i for i, a in enumerate(e.args) if isinstance(a, E.Div) and not is_reciprocal(a)), None)
+    if k is None:
+        return e
+    others = e.args[:k] + e.args[k + 1:]
+    if all(isinstance(a, E.Const) for a in others):
+        return e
+    num, den = e.args[k].args
+    return E.Div(E.Mul(*e.args[:k], num, *e.args[k + 1:]), den)
+
+
+def mul_inverse_cancel(e):
+    """X X⁻¹ = X⁻¹ X = I."""
+    chain = e.chain
+    for j in range(len(chain) - 1):
+        a, b = chain[j], chain[j + 1]
+        if _inverse_pair(a, b) or _inverse_pair(b, a):
+            ident = E.Identity(a.shape[0])
+            args = list(e.args)
+            i = args.index(a) if args.count(a) == 1 else _nth(args, a, j, chain)
+            args[i:i + 2] = [ident]
+            return mk_mul(args)
+    return e
+
+
+def _nth(args, a, j, chain):
+    seen = -1
+    for i, x in enumerate(args):
+        if not x.is_scalar:
+            seen += 1
+            if seen == j:
+                return i
+    return args.index(a)
+
+
+def _inverse_pair(a, b):
+    return isinstance(b, E.Inverse) and b.args[0] == a or \
+        isinstance(b, E.Transpose) and isinstance(b.args[0], E.Inverse) and a == E.Transpose(b.args[0].args[0])
+
+
+def mul_diag_vector(e):
+    """diag(a) v = a ⊙ v for a vector v."""
+    args = list(e.args)
+    for i in range(len(args) - 1):
+        a, b = args[i], args[i + 1]
+        if isinstance(a, E.DiagMat) and b.shape[1] == 1 and not b.is_scalar:
+            args[i:i + 2] = [E.Hadamard(a.args[0], b)]
+            return mk_mul(args)
+    return e
+
+
+def mul_ones_first(e):
+    """xᵀ 𝟏 = 𝟏ᵀ x: an inner product with the ones vector puts 𝟏 first."""
+    if len(e.args) == 2 and isinstance(e.args[1], E.Ones) and isinstance(e.args[0], E.Transpose) \
+            and e.is_scalar:
+        return E.Mul(E.Transpose(e.args[1]), e.args[0].args[0])
+    return e
+
+
+def neg_canonical(e):
+    """-x is the coefficient -1 (folded into a product's); -(a + b) = -a - b."""
+    c, rest = split_coef(e)
+    if isinstance(rest, E.Add):
+        return E.Add(*[scale(c * k, r) for k, r in map(split_coef, rest.args)])
+    return scale(c, rest)
+
+
+def div_rules(e):
+    """U / c = (1/c) U; (U / s) / t = U / (s t); (c U) / s = c (U / s); s U / s = U; sign(u) U / |u| = U / u."""
+    num, den = e.args
+    if isinstance(den, E.Const):
+        return scale(1 / den.value, num)
+    if isinstance(num, E.Div):
+        return E.Div(num.args[0], E.Mul(num.args[1], den))
+    if isinstance(num, (E.Zero,)) or isinstance(num, E.Const) and num.value == 0:
+        return num
+    if num == den:
+        return E.Const(1)
+    c, rest = split_coef(num)
+    if c != 1 and rest is not None:
+        return scale(c, E.Div(rest, den))
+    if isinstance(den, E.Var) and num != E.Const(1):
+        return E.Mul(E.Div(E.Const(1), den), num)
+    if isinstance(num, E.Mul) and den in num.args:
+        args = list(num.args)
+        args.remove(den)
+        return mk_mul(args)
+    if isinstance(den, E.Apply) and den.fn == "abs" and isinstance(num, E.Mul) \
+            and E.Apply("sign", den.args[0]) in num.args:   # sign(u) / |u| = 1 / u
+        args = list(num.args)
+        args.remove(E.Apply("sign", den.args[0]))
+        return E.Div(mk_mul(args), den.args[0])
+    return e
+
+
+def sigmoid_recognised(e):
+    """exp(s) / (1 + exp(s)) = σ(s)."""
+    num, den = e.args
+    if isinstance(num, E.Apply) and num.fn == "exp" and isinstance(den, E.Add) and len(den.args) == 2:
+        if set(den.args) == {E.Const(1), num} or set(den.args) == {E.Ones(den.shape), num}:
+            return E.Apply("sigmoid", num.args[0])
+    return e
