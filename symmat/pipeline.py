@@ -25,7 +25,7 @@ from .reading import Limits, parse_expression
 from .result import Derivative, DerivativeSet, Step
 from .simplify import BUDGET, DEADLINE, simplify
 from .tree import expr as E
-from .tree.names import canonical
+from .tree.names import canonical, shown, speaking, spellings_of
 from .tree.shapes import fmt_shape
 
 LAYOUTS = ("mixed", "numerator", "denominator")
@@ -45,33 +45,50 @@ def derive(kind, f, wrt, where=None, layout="mixed", symmetric="sym", limits=Non
     limits = limits or Limits()
     fx = f if isinstance(f, E.Expr) else parse_expression(f, where=where, limits=limits)
     names = _names(wrt)
+    spellings = spellings_of(fx)
     token = BUDGET.set(limits.max_rewrites)
     clock = DEADLINE.set((time.monotonic() + limits.derive_timeout, limits.derive_timeout))
     try:
-        results = [_derive_one(kind, fx, find_var(fx, n), layout, symmetric, check) for n in names]
+        with speaking(spellings):   # messages name variables as typed
+            results = [_derive_one(kind, fx, find_var(fx, n), layout, symmetric, check) for n in names]
     finally:
         BUDGET.reset(token)
         DEADLINE.reset(clock)
+    for r in results:
+        r.spellings = spellings
     if isinstance(wrt, str) and len(names) == 1:
         return results[0]
     return DerivativeSet(results)
 
 
 def find_var(f, name):
-    """The variable `name` of f (any spelling of it), or a clear error."""
-    name = canonical(name)
+    """The variable `name` of f (any spelling of it: ``W_2``, ``W_{2}``, ``W2``; ``mu0``, ``μ0``), or a clear error."""
+    typed = name.strip()
+    name = canonical(typed)
     for v in f.variables():
         if v.name == name:
             return v
-    names = ", ".join(v.name for v in f.variables()) or "none"
-    raise DerivativeError(f"{name} does not occur in the expression (its variables: {names})")
+    names = ", ".join(shown(v.name) for v in f.variables()) or "none"
+    raise DerivativeError(f"{typed} does not occur in the expression (its variables: {names})")
 
 
 def _names(wrt):
-    names = [w for w in wrt.split(",") if w.strip()] if isinstance(wrt, str) else list(wrt)
+    """The names in `wrt`: a string (``"x"``, ``"x, y"``) or a list or tuple of strings."""
+    if isinstance(wrt, str):
+        names = [w for w in wrt.split(",") if w.strip()]
+    elif isinstance(wrt, (list, tuple)) and all(isinstance(w, str) for w in wrt):
+        names = [w for w in wrt if w.strip()]
+    else:
+        raise DerivativeError(f"wrt must be a name or a list of names (strings), not {_what(wrt)}")
     if not names:
         raise DerivativeError("no variable to differentiate by: give one with --wrt (e.g. --wrt x)")
     return names
+
+
+def _what(value):
+    """A short description of a bad argument for a message: its type and a shortened repr."""
+    text = repr(value)
+    return f"{type(value).__name__} {text if len(text) <= 40 else text[:37] + '…'}"
 
 
 def depth(e):

@@ -7,6 +7,7 @@ evaluate through `numeric` (NumPy, loaded only when a number is asked for).
 """
 
 from .tree import expr as E
+from .tree.names import shown, speaks
 from .tree.shapes import fmt_shape
 from .tree.walk import replace
 
@@ -47,6 +48,7 @@ class Derivative:
         self.bindings, self.body = [], result   # named shared parts (h = σ(…)): set by `explain.name`
         self.symbol = self.symbol_latex = None  # ∂vec(F)/∂vec(X) and the like: set by `explain.describe`
         self.vectorised, self.index_formula, self.slices = False, None, None
+        self.spellings = {}   # canonical name → as the user first typed it (tree.names): set by `pipeline`
 
     @property
     def shape(self):
@@ -56,6 +58,7 @@ class Derivative:
     def __str__(self):
         return self.text()
 
+    @speaks
     def text(self, ascii=False):
         """The result as text, with named subexpressions after `where`."""
         from .printing.text import to_text  # the printers load on first display
@@ -64,6 +67,7 @@ class Derivative:
             out += " where " + ", ".join(f"{n} = {to_text(v, ascii=ascii)}" for n, v in self.bindings)
         return out
 
+    @speaks
     def latex(self):
         """The result as LaTeX."""
         from .printing.latex import to_latex  # the printers load on first display
@@ -76,6 +80,7 @@ class Derivative:
     def _repr_latex_(self):
         return f"$${self.latex()}$$"
 
+    @speaks
     def _repr_markdown_(self):
         from .printing.notes import render_markdown  # the printers load on first display
         return render_markdown(self, steps=True, fold=True)
@@ -85,6 +90,7 @@ class Derivative:
         from .proof.to_sympy import to_sympy  # SymPy: heavy, only on request
         return to_sympy(self.result)
 
+    @speaks
     def evaluate(self, values):
         """NumPy value of the result at `values` (sizes fixed by the function's variables too)."""
         from .numeric.evaluate import bind, evaluate  # NumPy: heavy, only on request
@@ -96,19 +102,22 @@ class Derivative:
         from .printing.numpy_src import to_numpy  # code generation only on request
         return to_numpy(self.result, name=name or f"d_{self.wrt.name}")
 
+    @speaks
     def heading(self):
         """What this is: ∂f/∂X, the layout, the shape, the convention."""
         what = {"grad": "gradient", "jacobian": "Jacobian", "hessian": "Hessian",
                 "derivative": "derivative"}[self.kind]
-        head = f"{what} by {self.wrt.name}, {self.layout} layout, {fmt_shape(self.shape)}"
+        x = shown(self.wrt.name)
+        head = f"{what} by {x}, {self.layout} layout, {fmt_shape(self.shape)}"
         if self.wrt.has("diagonal") and not self.wrt.is_scalar:
-            head += f"; diagonal {self.wrt.name}: derivative by its diagonal entries (zero off the diagonal)"
+            head += f"; diagonal {x}: derivative by its diagonal entries (zero off the diagonal)"
         elif self.wrt.has("symmetric"):
-            head += ("; symmetric " + self.wrt.name + ": gradient in the space of symmetric matrices"
-                     if self.symmetric == "sym" else "; symmetric " + self.wrt.name +
+            head += ("; symmetric " + x + ": gradient in the space of symmetric matrices"
+                     if self.symmetric == "sym" else "; symmetric " + x +
                      ": derivative by each distinct entry")
         return head
 
+    @speaks
     def __repr__(self):
         return f"<Derivative {self.heading()}: {self.text()}>"
 
@@ -116,9 +125,15 @@ class Derivative:
 class DerivativeSet(list):
     """Several derivatives of one function (one per variable)."""
 
+    @property
+    def spellings(self):
+        """The names as typed (those of the first derivative: all share one function)."""
+        return self[0].spellings if self else {}
+
+    @speaks
     def text(self, ascii=False):
         """One line per variable, and the gradient vector when all are scalars."""
-        lines = [f"∂f/∂{r.wrt.name} = {r.text(ascii=ascii)}" for r in self]
+        lines = [f"∂f/∂{shown(r.wrt.name)} = {r.text(ascii=ascii)}" for r in self]
         if all(r.wrt.is_scalar for r in self) and len(self) > 1:
             from .printing.text import to_text  # the printers load on first display
             lines.append("∇f = [" + ", ".join(to_text(r.body, ascii=ascii) for r in self) + "]")
@@ -126,6 +141,9 @@ class DerivativeSet(list):
 
     __str__ = text
 
+    @speaks
     def latex(self):
         """The derivatives as LaTeX lines."""
-        return " \\\\\n".join(f"\\frac{{\\partial f}}{{\\partial {r.wrt.name}}} = {r.latex()}" for r in self)
+        from .printing.latex import name  # the printers load on first display
+        return " \\\\\n".join(f"\\frac{{\\partial f}}{{\\partial {name(shown(r.wrt.name))}}} = {r.latex()}"
+                                for r in self)

@@ -20,4 +20,5 @@ def test_ascii_format_is_ascii(argv, first, capsys):
     assert main(argv + ["--format", "ascii"]) == 0
     out = capsys.readouterr().out
     assert out.isascii(), [line for line in out.splitlines() if not line.isascii()]
-    assert out.splitlines()[0] == first
+    lines = out.splitlines()
+    assert lines[0].startswith("f = ") and lines[1] == first   # the function as read comes first

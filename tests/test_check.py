@@ -281,7 +281,7 @@ def test_cli_formats(capsys):
     status, out, _ = run_cli(capsys, "check", "tr(A X B)", "--wrt", "X", "--claim", "A^T X B^T", "--format", "json")
     assert status == 1 and json.loads(out)["diagnosis"]["code"] == "dependence"
     status, out, _ = run_cli(capsys, "check", "tr(A X)", "--wrt", "A", "--claim", "X", "--format", "markdown")
-    assert status == 1 and out.startswith("**✗ Wrong:**")
+    assert status == 1 and out.startswith("Read as $f = \\operatorname{tr}\\left(A X\\right)$\n\n**✗ Wrong:**")
 
 
 def test_api_check_twice():

@@ -362,8 +362,8 @@ def test_heading_states_kind_layout_and_shape(kind, f, wrt, where, layout, words
 
 
 def test_rendered_symbols():
-    assert render_text(derivative("A X B", wrt="X")).startswith("∂vec(F)/∂vec(X) = Bᵀ ⊗ A")
-    assert render_text(jacobian("A x", wrt="x")).startswith("∂f/∂x = A")
+    assert render_text(derivative("A X B", wrt="X")).startswith("f = A X B\n∂vec(F)/∂vec(X) = Bᵀ ⊗ A")
+    assert render_text(jacobian("A x", wrt="x")).startswith("f = A x\n∂f/∂x = A")
     assert "\\operatorname{vec}(F)" in render_latex(derivative("A X B", wrt="X"))
 
 

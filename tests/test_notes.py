@@ -28,7 +28,7 @@ def cli(capsys, *argv):
 def test_markdown_has_statement_steps_rules_result():
     r = grad("x^T A x", wrt="x")
     md = render_markdown(r)
-    assert md.startswith("**Gradient by x, mixed layout, n×1** of $f = x^{\\top} A x$")
+    assert md.startswith("Read as $f = x^{\\top} A x$\n\n**Gradient by x, mixed layout, n×1** of $f = x^{\\top} A x$")
     numbered = [line for line in md.splitlines() if line[:1].isdigit()]
     assert len(numbered) == len(r.steps)
     assert "*(product rule)*" in md and "*(trace trick)*" in md
@@ -57,7 +57,7 @@ def test_cli_markdown_is_the_whole_derivation(capsys):
 def test_latex_notes():
     r = grad("1/2 ||W2 σ(W1 x + b1) + b2 - y||^2", wrt="W1")
     tex = render_latex(r)
-    assert tex.startswith("% symmat: gradient by W1")
+    assert tex.startswith("% symmat read: f = 1/2 ||W2 sigmoid(W1 x + b1) + b2 - y||^2\n% symmat: gradient by W1")
     assert tex.count("\\begin{align*}") == tex.count("\\end{align*}") == 1
     assert "&& \\text{(chain rule (element-wise))}" in tex
     assert "\\frac{\\partial f}{\\partial W_{1}} &=" in tex
@@ -97,7 +97,7 @@ def test_json_is_the_default_structure_without_flags(capsys):
 
 
 def test_text_is_unchanged():
-    assert render_result(grad("x^T A x", wrt="x"), "text").splitlines()[0] == "∂f/∂x = (A + Aᵀ) x"
+    assert render_result(grad("x^T A x", wrt="x"), "text").splitlines()[1] == "∂f/∂x = (A + Aᵀ) x"
 
 
 # ----------------------------------------------------------------- Jupyter

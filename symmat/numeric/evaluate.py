@@ -24,18 +24,30 @@ Design decisions:
 import numpy as np
 
 from ..tree import expr as E
-from ..tree.names import GREEK
-from ..errors import ShapeError, SymmatError
+from ..tree.names import GREEK, canonical, shown
+from ..errors import LimitError, ShapeError, SymmatError
 from ..tree.shapes import fmt_dim, fmt_shape
 
 
 # ----------------------------------------------------------------- entry point
 
+MAX_ENTRIES = 10**9   # entries of one array that evaluation may build (8 GB of floats)
+
+
 def evaluate(expr, values):
     """The NumPy value of `expr` at `values` (a dict name → array or number)."""
     env = bind(expr, values)
-    out = value_of(expr, env)
+    try:
+        out = value_of(expr, env)
+    except MemoryError:
+        raise LimitError(f"evaluating needs more memory than there is at the sizes "
+                         f"{_sizes_text(env)}") from None
     return output(out, expr.shape)
+
+
+def _sizes_text(env):
+    """The bound sizes for a message: ``n = 1000000000, m = 2``."""
+    return ", ".join(f"{k} = {v}" for k, v in env.sizes.items()) or "given"
 
 
 def output(value, shape):
@@ -75,15 +87,18 @@ class Env(dict):
 
 
 def canonical_values(values):
-    """`values` with Greek names in one spelling (``lambda`` → ``λ``)."""
+    """`values` with every name in its one spelling (``lambda`` → ``λ``, ``W_2`` → ``W2``, SPEC §1.1)."""
     if not isinstance(values, dict):
-        raise SymmatError("values must be a dict mapping names to arrays or numbers")
-    out = {}
+        raise SymmatError(f"values must be a dict mapping names to arrays or numbers, "
+                          f"not {type(values).__name__}")
+    out, typed = {}, {}
     for key, v in values.items():
-        name = GREEK.get(key, key)
+        if not isinstance(key, str):
+            raise SymmatError(f"the names in values must be strings, not {type(key).__name__} {key!r}")
+        name = canonical(key)
         if name in out and out[name] is not v:
-            raise SymmatError(f"{key} is given twice (as {name} and as {GREEK_NAME.get(name, name)})")
-        out[name] = v
+            raise SymmatError(f"{name} is given twice (as {typed[name]} and as {key})")
+        out[name], typed[name] = v, key
     return out
 
 
@@ -100,6 +115,8 @@ def bind(expr, values):
         env[var.name] = bind_var(var, given, env)
     for key, v in given.items():
         if key not in names and isinstance(key, str) and _is_int(v):
+            if int(v) < 1:
+                raise ShapeError(f"size {key} is given as {int(v)}: a size is a positive whole number")
             if env.sizes.get(key, int(v)) != int(v):
                 raise ShapeError(f"size {key} is given as {int(v)} but is {env.sizes[key]} "
                                  f"from {env.origin[key]}")
@@ -109,8 +126,10 @@ def bind(expr, values):
         if isinstance(node, E.Differential) and "d" + node.name not in env:
             env["d" + node.name] = bind_var(E.Var("d" + node.name, node.shape), given, env)
     for node in nodes:
-        for d in node.shape:
-            size(d, env, node)
+        rows, cols = (size(d, env, node) for d in node.shape)
+        if rows * cols > MAX_ENTRIES:
+            raise LimitError(f"evaluating would build a {rows}×{cols} array (at {_sizes_text(env)}); "
+                             f"symmat evaluates arrays of up to {MAX_ENTRIES:.0e} entries")
     return env
 
 
@@ -123,15 +142,35 @@ def bind_var(var, given, env):
     """The 2-D array for one variable, its shape checked and its sizes bound."""
     name = var.name
     if name not in given:
-        raise SymmatError(f"no value given for {name}" + _spelled(name))
-    try:
-        a = np.asarray(given[name], dtype=float)
-    except (TypeError, ValueError):
-        raise SymmatError(f"the value of {name} is not a number or a numeric array") from None
+        raise SymmatError(f"no value given for {shown(name)}" + _spelled(name))
+    a = numeric_array(shown(name), given[name])
     a = as_2d(a, var)
     for axis, d in enumerate(var.shape):
         fix(d, a.shape[axis], env, f"{name} ({'rows' if axis == 0 else 'columns'})", var)
     return a
+
+
+def numeric_array(name, value):
+    """`value` as a float array; None, complex, dates, text and numbers too large for a float are refused."""
+    if value is None:
+        raise SymmatError(f"the value of {name} is None: give a number or a numeric array")
+    try:
+        raw = np.asarray(value)
+    except (TypeError, ValueError, OverflowError):
+        raise SymmatError(f"the value of {name} is not a number or a numeric array") from None
+    if raw.dtype.kind == "c":
+        raise SymmatError(f"the value of {name} is complex: symmat evaluates real numbers only")
+    if raw.dtype.kind not in "biuf" and raw.dtype != object:
+        raise SymmatError(f"the value of {name} is not a number or a numeric array "
+                          f"(its NumPy type is {raw.dtype})")
+    if raw.dtype == object and any(x is None or isinstance(x, complex) for x in raw.ravel()[:10000]):
+        raise SymmatError(f"the value of {name} holds None or complex numbers: give real numbers")
+    try:
+        return np.asarray(value, dtype=float)
+    except OverflowError:
+        raise SymmatError(f"the value of {name} is too large for a floating-point number") from None
+    except (TypeError, ValueError):
+        raise SymmatError(f"the value of {name} is not a number or a numeric array") from None
 
 
 def _spelled(name):

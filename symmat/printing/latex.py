@@ -13,7 +13,7 @@ import re
 from fractions import Fraction
 
 from ..tree import expr as E
-from ..tree.names import GREEK_SPELLED
+from ..tree.names import GREEK_SPELLED, shown, speaking_for
 from ..tree.shapes import fmt_dim
 from . import precedence as P
 from .text import Printer, deep, norm_subscript
@@ -34,7 +34,8 @@ def text_to_latex(s):
 
 def to_latex(expr):
     """The expression as LaTeX math (without surrounding ``$``)."""
-    return deep(LatexPrinter(), expr)
+    with speaking_for(expr):   # names as the user typed them (tree.names)
+        return deep(LatexPrinter(), expr)
 
 
 class LatexPrinter(Printer):
@@ -93,12 +94,12 @@ def _letters(text):
 
 def _var(e, p):
     """A variable."""
-    return name(e.name)
+    return name(shown(e.name))
 
 
 def _differential(e, p):
     r"""The differential ``\mathrm{d}X``."""
-    return r"\mathrm{d}" + name(e.name)
+    return r"\mathrm{d}" + name(shown(e.name))
 
 
 def _const(e, p):

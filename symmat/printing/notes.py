@@ -13,9 +13,12 @@ factor"); in LaTeX the runs of English words go in ``\\text{…}`` and the
 rest is set as math (`prose_latex`).
 """
 
+import contextvars
+import functools
 import json
 import re
 
+from ..tree.names import GREEK_SPELLED, shown, speaking
 from ..tree.shapes import fmt_dim
 from .latex import name, text_to_latex, to_latex
 from .text import to_text
@@ -26,24 +29,57 @@ def _items(result):
     return list(result) if isinstance(result, list) else [result]
 
 
+def _speaks(render):
+    """A renderer that prints the names of `result` as the user typed them (tree.names)."""
+    @functools.wraps(render)
+    def wrapper(result, *a, **kw):
+        with speaking(getattr(result, "spellings", None)):
+            return render(result, *a, **kw)
+    return wrapper
+
+
+# ----------------------------------------------------------------- the function as read (SPEC §6)
+
+def read_as(f, fmt="text"):
+    """The function as symmat read it, with the parentheses that decide its meaning: ``f = tr((A B)ᵀ C)``.
+
+    Every result begins with it, so that a misreading shows at a glance.
+    """
+    if fmt == "latex":
+        return f"f = {to_latex(f)}"
+    return f"f = {to_text(f, ascii=fmt == 'ascii')}"
+
+
+_INSIDE_CHECK = contextvars.ContextVar("symmat_inside_check", default=False)
+
+
+def _function(result):
+    """The function all derivatives of a result share (None if there is none, or if a check
+    report around this result has shown it already)."""
+    items = _items(result)
+    return getattr(items[0], "f", None) if items and not _INSIDE_CHECK.get() else None
+
+
 def _symbol(r, latex=False):
     """∂f/∂x, ∂vec(F)/∂vec(X) or ∂²f/∂x∂xᵀ for a result, as text or LaTeX."""
     own = getattr(r, "symbol_latex" if latex else "symbol", None)   # set by jacobians
     if own:
         return own
     if latex:
-        x = name(r.wrt.name)
+        x = name(shown(r.wrt.name))
         return {"hessian": f"\\nabla^2_{{{x}}} f",
                 "derivative": f"\\frac{{\\partial \\operatorname{{vec}}(F)}}{{\\partial \\operatorname{{vec}}({x})}}"
                 }.get(r.kind, f"\\frac{{\\partial f}}{{\\partial {x}}}")
     if r.kind == "derivative" and not r.wrt.is_scalar and getattr(r, "vectorised", True):
-        return f"∂vec(F)/∂vec({r.wrt.name})"
-    return f"∇²f by {r.wrt.name}" if r.kind == "hessian" else f"∂f/∂{r.wrt.name}"
+        return f"∂vec(F)/∂vec({shown(r.wrt.name)})"
+    return f"∇²f by {shown(r.wrt.name)}" if r.kind == "hessian" else f"∂f/∂{shown(r.wrt.name)}"
 
 
+@_speaks
 def render_text(result, steps=False, report=None, ascii=False):
-    """Plain text: one block per variable."""
-    out = []
+    """Plain text: the function as read, then one block per variable."""
+    f = _function(result)
+    out = [read_as(f, "ascii" if ascii else "text")] if f is not None else []
     for i, r in enumerate(_items(result)):
         out.append(f"{_symbol(r)} = {r.text(ascii=ascii)}")
         out.append(f"  ({r.heading()})")
@@ -127,20 +163,23 @@ def latex_words(s):
 
 _ASCII = [("∂", "d"), ("∇²f", "Hessian of f"), ("∇f", "grad f"), ("×", " x "), ("⟨", "<"), ("⟩", ">"),
           ("⇒", "=>"), ("⁻ᵀ", "^-T"), ("⁻¹", "^-1"), ("ᵀ", "^T"), ("²", "^2"), ("⊙", ".*"),
-          ("⊗", " kron "), ("𝟏", "ones"), ("‖", "||"), ("σ", "sigmoid"), ("Σ", "sum "), ("−", "-"),
-          ("✓", "ok:"), ("✗", "wrong:")]
+          ("⊗", " kron "), ("𝟏", "ones"), ("‖", "||"), ("−", "-"),
+          ("✓", "ok:"), ("✗", "wrong:")] + sorted(GREEK_SPELLED.items())
 
 
 def _ascii_words(line):
-    """A line of a text report in ASCII: symbols spelled out, anything left escaped."""
+    """A line of a text report in ASCII: symbols and Greek names spelled out (``Σ`` → ``Sigma``),
+    so that the names read back as the same names; anything left escaped."""
     for a, b in _ASCII:
         line = line.replace(a, b)
     return line.encode("ascii", "backslashreplace").decode("ascii")
 
 
+@_speaks
 def render_latex(result, steps=True, report=None):
-    """LaTeX notes: the statement, every step with its rule, the result, the verification."""
-    out = []
+    """LaTeX notes: the function as read, every step with its rule, the result, the verification."""
+    f = _function(result)
+    out = [f"% symmat read: {read_as(f, 'ascii')}"] if f is not None else []
     for i, r in enumerate(_items(result)):
         out.append(f"% symmat: {r.heading()}")
         out.append(f"\\[ f = {r.f.latex()} \\]")
@@ -167,9 +206,11 @@ def _verification_latex(rep):
     return out
 
 
+@_speaks
 def render_markdown(result, steps=True, report=None, fold=False):
-    """Markdown notes: statement, steps with their rules, result, verdict (steps folded with `fold`)."""
-    out = []
+    """Markdown notes: the function as read, steps with their rules, result, verdict (`fold`: steps folded)."""
+    f = _function(result)
+    out = [f"Read as ${read_as(f, 'latex')}$\n"] if f is not None else []
     for i, r in enumerate(_items(result)):
         what = r.heading()
         out.append(f"**{what[0].upper() + what[1:]}** of $f = {r.f.latex()}$\n")
@@ -200,9 +241,11 @@ def _gradient_vector_markdown(result):
     return [f"$$ \\nabla f = \\begin{{bmatrix}} {entries} \\end{{bmatrix}} $$", ""]
 
 
+@_speaks
 def to_data(r, steps=True, report=None):
-    """A result as JSON-ready data."""
-    data = {"kind": r.kind, "function": to_text(r.f), "wrt": r.wrt.name, "layout": r.layout,
+    """A result as JSON-ready data, beginning with the function as read."""
+    data = {"read_as": read_as(r.f), "read_as_latex": read_as(r.f, "latex"),
+            "kind": r.kind, "function": to_text(r.f), "wrt": shown(r.wrt.name), "layout": r.layout,
             "shape": [fmt_dim(d) for d in r.shape], "result": r.text(), "latex": r.latex(),
             "ascii": r.text(ascii=True),
             "bindings": [{"name": n, "value": to_text(v)} for n, v in r.bindings]}
@@ -220,6 +263,7 @@ def to_data(r, steps=True, report=None):
     return data
 
 
+@_speaks
 def render_json(result, steps=False, report=None):
     """JSON for programs."""
     items = [to_data(r, steps=True, report=report[i] if report else None)
@@ -244,9 +288,31 @@ def render_result(result, fmt, steps=False, report=None):
 
 
 def render_check(report, fmt):
-    """A check verdict in the format asked."""
+    """A check verdict in the format asked, after the function as read (JSON: under ``read_as``)."""
+    f = getattr(report, "f", None)
+    token = _INSIDE_CHECK.set(f is not None)
+    try:
+        with speaking(getattr(report, "spellings", None)):
+            body = _check_body(report, fmt)
+    finally:
+        _INSIDE_CHECK.reset(token)
+    with speaking(getattr(report, "spellings", None)):
+        if f is None or fmt == "json":
+            return body
+        if fmt == "latex":
+            return f"% symmat read: {read_as(f, 'ascii')}\n{body}"
+        if fmt == "markdown":
+            return f"Read as ${read_as(f, 'latex')}$\n\n{body}"
+        return f"{read_as(f, 'ascii' if fmt == 'ascii' else 'text')}\n{body}"
+
+
+def _check_body(report, fmt):
+    """The verdict itself in the format asked."""
     if fmt == "json":
-        return json.dumps(report.to_data(), ensure_ascii=False, indent=2)
+        data = report.to_data()
+        if getattr(report, "f", None) is not None:
+            data = {"read_as": read_as(report.f), **data}
+        return json.dumps(data, ensure_ascii=False, indent=2)
     if fmt == "markdown" and hasattr(report, "markdown"):
         return report.markdown()
     if fmt == "latex" and hasattr(report, "latex"):

@@ -12,14 +12,15 @@ import sys
 from fractions import Fraction
 
 from ..tree import expr as E
-from ..tree.names import GREEK_SPELLED
+from ..tree.names import GREEK_SPELLED, shown, speaking_for
 from ..tree.shapes import fmt_dim
 from . import precedence as P
 
 
 def to_text(expr, ascii=False):
     """The expression as text: Unicode by default, plain ASCII with `ascii=True`."""
-    return deep(TextPrinter(ascii), expr)
+    with speaking_for(expr):   # names as the user typed them (tree.names)
+        return deep(TextPrinter(ascii), expr)
 
 
 def deep(walk, expr):
@@ -129,7 +130,8 @@ def exponent(k):
 
 def _var(e, p):
     """A name; Greek letters are spelled out in ASCII (``λ`` → ``lambda``)."""
-    return "".join(GREEK_SPELLED.get(c, c) for c in e.name) if p.ascii else e.name
+    name = shown(e.name)
+    return "".join(GREEK_SPELLED.get(c, c) for c in name) if p.ascii else name
 
 
 def _differential(e, p):

@@ -30,7 +30,7 @@ import re
 from fractions import Fraction
 
 from .build import Decl, Limits, Raw, Typer, typecheck
-from ..tree.names import GREEK, canonical_name
+from ..tree.names import GREEK, canonical_name, recording, remember, typed  # noqa: F401 (canonical_name: re-exported)
 from ..errors import DeclarationError, LimitError, ParseError, SymmatError, caret
 
 GRAMMAR_NAME = "symmat.lark"
@@ -593,7 +593,7 @@ class RawBuilder:
             return Raw("identity", (), (int(m.group(1)),) if m else (), tok.start_pos, tok.end_pos)
         if text == "eye":
             return Raw("call", (), ("eye",), tok.start_pos, tok.end_pos)
-        return Raw("name", (), (canonical_name(text),), tok.start_pos, tok.end_pos)
+        return Raw("name", (), (typed(text),), tok.start_pos, tok.end_pos)
 
     def number(self, c):
         """A numeric literal."""
@@ -733,7 +733,7 @@ def _dim(text, tok):
 
 def _decl_key(tok):
     """The name a declaration is filed under (spelled Greek → Unicode)."""
-    name = canonical_name(tok.value)
+    name = typed(tok.value)
     return GREEK.get(name, name)
 
 
@@ -1013,6 +1013,13 @@ def _shift(items, offset):
 
 def parse_with_info(text, where=None, limits=None):
     """Read `text` (and the `where` declarations) into (typed Expr, dict name → Decl)."""
+    with recording() as table:   # the names as typed, kept beside the tree (tree.names)
+        expr, decls = _read(text, where, limits)
+    return remember(expr, table), decls
+
+
+def _read(text, where, limits):
+    """The reading itself (see `parse_with_info`)."""
     limits = limits or Limits()
     _check_input(text, limits, "expression")
     root, items = _parse(text, "start")

@@ -54,3 +54,128 @@ def canonical(text):
     """The name the tree uses for `text`: `canonical_name`, then a spelled Greek name as its letter."""
     name = canonical_name(text)
     return GREEK.get(name, name)
+
+
+# ----------------------------------------------------------------- names as typed (SPEC §1.1)
+#
+# The tree keeps one canonical name per variable (identity: `W_2`, `W_{2}` and
+# `W2` are one `Var("W2")`). The spelling a user first wrote is kept beside the
+# tree, not in it: the parser records it (`typed`) into the table of the
+# reading in progress (`recording`), the table is remembered for the tree it
+# produced (`remember`/`spellings_of`) and handed on to the `Derivative`, and
+# the printers consult the table of the result being printed (`speaking`,
+# `shown`). Names compare canonically everywhere; only the printed text differs.
+
+import contextvars
+import functools
+import weakref
+
+_RECORDING = contextvars.ContextVar("symmat_recording", default=None)
+_SPEAKING = contextvars.ContextVar("symmat_speaking", default=None)
+_BY_TREE = weakref.WeakKeyDictionary()   # parsed tree → its spellings (equal trees share one entry)
+
+
+def display_spelling(text):
+    """How a typed name prints: as typed, less LaTeX markup (``W_{2}`` → ``W_2``, ``mu_0`` → ``μ_0``).
+
+    It reads back as the same canonical name, so a printed result can be pasted
+    back in; a spelled Greek head becomes its letter (the printers spell it out
+    again in ASCII).
+    """
+    t = text.strip()
+    m = _ACCENT_RE.fullmatch(t)
+    if m and m.group(1) in _ACCENTS:
+        return f"{m.group(2)}_{_ACCENTS[m.group(1)]}"
+    t = t.lstrip("\\")
+    t = re.sub(r"([₀-₉]+)", lambda s: "_" + s.group(1).translate(_SUBSCRIPT_DIGITS), t)
+    t = t.translate(_SUBSCRIPT_DIGITS)
+    base, *subs = t.split("_")
+    for sub in subs:
+        base += "_" + sub.strip("{}").lstrip("\\")
+    m = _SPELLED_HEAD.fullmatch(base)
+    if m and m.group(1) in GREEK:
+        base = GREEK[m.group(1)] + m.group(2)
+    return base
+
+
+def typed(text):
+    """`canonical_name(text)`, recording `text` as the name's spelling in the reading in progress."""
+    name = canonical_name(text)
+    table = _RECORDING.get()
+    if table is not None:
+        key = GREEK.get(name, name)
+        shown_as = display_spelling(text)
+        if key not in table and shown_as != key and canonical(shown_as) == key:
+            table[key] = shown_as
+        table.setdefault(key, key)
+    return name
+
+
+class recording:
+    """``with recording() as table:`` collects the spellings `typed` sees (canonical → as typed).
+
+    A nested reading (a claim read beside its function) adds to the outer table.
+    """
+
+    def __enter__(self):
+        outer = _RECORDING.get()
+        self.table = outer if outer is not None else {}
+        self._token = _RECORDING.set(self.table)
+        return self.table
+
+    def __exit__(self, *exc):
+        _RECORDING.reset(self._token)
+        return False
+
+
+def remember(tree, table):
+    """Keep the spellings of the reading that produced `tree` (the latest reading wins)."""
+    try:
+        _BY_TREE[tree] = {k: v for k, v in table.items() if k != v}
+    except TypeError:
+        pass
+    return tree
+
+
+def spellings_of(tree):
+    """The spellings recorded for `tree` (canonical → as typed; empty if none)."""
+    try:
+        return dict(_BY_TREE.get(tree, {}))
+    except TypeError:
+        return {}
+
+
+class speaking:
+    """``with speaking(table):`` printers show names as in `table` (an enclosing table wins)."""
+
+    def __init__(self, table):
+        self.table = table or {}
+
+    def __enter__(self):
+        outer = _SPEAKING.get()
+        self._token = _SPEAKING.set(outer if outer is not None else self.table)
+        return self
+
+    def __exit__(self, *exc):
+        _SPEAKING.reset(self._token)
+        return False
+
+
+def speaks(method):
+    """Decorate a method of an object with a `spellings` table: it prints names as typed."""
+    @functools.wraps(method)
+    def wrapper(self, *a, **kw):
+        with speaking(getattr(self, "spellings", None)):
+            return method(self, *a, **kw)
+    return wrapper
+
+
+def shown(name):
+    """The name as the user first wrote it, in the result being printed (else `name`)."""
+    table = _SPEAKING.get()
+    return table.get(name, name) if table else name
+
+
+def speaking_for(tree):
+    """A `speaking` context for printing `tree` on its own (a parsed tree's spellings)."""
+    return speaking(None if _SPEAKING.get() is not None else spellings_of(tree))
