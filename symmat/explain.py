@@ -28,7 +28,8 @@ def name_parts(result):
     if bindings:
         result.bindings, result.body = bindings, body
         steps = result.steps
-        result.steps = [steps[0], Step("names", *_name_parts(bindings))] + [s.renamed(names) for s in steps[1:]]
+        named = [Step(E.Var(n, v.shape), v, "a name for a part that recurs") for n, v in bindings]
+        result.steps = [steps[0]] + named + [s.renamed(names) for s in steps[1:]]
 
 
 def name_small_parts(result):
@@ -36,13 +37,6 @@ def name_small_parts(result):
     out = name_shared(result.result, {v.name for v in result.f.variables()}, min_size=2)
     if len(out[0]) > len(result.bindings):
         result.bindings, result.body = out[0], out[1]
-
-
-def _name_parts(bindings):
-    parts = []
-    for i, (n, v) in enumerate(bindings):
-        parts += ([", "] if i else []) + [E.Var(n, v.shape), " = ", v]
-    return parts
 
 
 NAME_FOR = {"sigmoid": "h", "Softmax": "s", "tanh": "h", "relu": "h", "softplus": "h", "exp": "u"}

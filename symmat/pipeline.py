@@ -18,11 +18,11 @@ import time
 
 from . import explain
 from .calculus.explicit import multiply_out
-from .calculus.gradient import absorb_signs, constrained, gradient, prepare
+from .calculus.gradient import absorbed, constrained, gradient, partial_sym, prepare, value_sym
 from .calculus.jacobian import hessian, jacobian, scalar_jacobian
 from .errors import DerivativeError, LimitError
 from .reading import Limits, parse_expression
-from .result import Derivative, DerivativeSet, Step
+from .result import Derivative, DerivativeSet, Step, Sym
 from .simplify import BUDGET, DEADLINE, simplify
 from .tree import expr as E
 from .tree.names import canonical, shown, speaking, spellings_of
@@ -122,13 +122,14 @@ def _grad(f, X, layout, symmetric):
     """∂f/∂X of a scalar f in the layout and convention asked."""
     if not f.is_scalar:
         raise DerivativeError(_not_scalar(f))
-    steps = [Step("", "f = ", f)]
+    steps = [Step(value_sym(), f)]
     g = prepare(_multiplied_out(f, steps), steps)
-    G = absorb_signs(gradient(g, X, steps), f)
+    G = absorbed(gradient(g, X, steps), f, steps)
     G = constrained(G, X, symmetric, steps)
     if layout == "numerator" and not X.is_scalar:
+        steps[-1 - next(i for i, s in enumerate(reversed(steps)) if s.lhs is not None)].lhs = Sym("grad")
         G = simplify(E.Transpose(G))
-        steps.append(Step("numerator layout", f"∂f/∂{X.name} is written as a row: ", G))
+        steps.append(Step(partial_sym(X), G, "numerator layout: ∂f/∂x = (∇f)ᵀ, a row"))
     result = Derivative("grad", f, X, G, layout, symmetric, steps)
     explain.name_parts(result)
     return result
@@ -165,7 +166,7 @@ def _multiplied_out(f, steps):
         return f
     g = simplify(multiply_out(f))
     if g != f:
-        steps.append(Step("explicit matrices", "multiplied out entry by entry: f = ", g))
+        steps.append(Step(value_sym(), g, "explicit matrices", identities=["multiplied out entry by entry"]))
     return g
 
 

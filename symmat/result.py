@@ -12,30 +12,118 @@ from .tree.shapes import fmt_shape
 from .tree.walk import replace
 
 
-class Step:
-    """One step of a derivation: the rule used and a formula (text parts and Exprs)."""
+class Sym:
+    """A symbol that is not an expression, by what it means; printed by `printing.steps`.
 
-    def __init__(self, rule, *parts):
-        self.rule, self.parts = rule, parts
+    kind: "value" (f, F), "d" (df, dF, d vec(F), d(∇f)), "partial" (∂f/∂x,
+    ∂vec(F)/∂vec(X)), "grad" (∇f), "hess" (∂²f/∂x∂xᵀ); `vec_f`/`vec_x` say
+    whether f or x is vectorised in it.
+    """
+
+    def __init__(self, kind, f="f", x=None, vec_f=False, vec_x=False):
+        self.kind, self.f, self.x, self.vec_f, self.vec_x = kind, f, x, vec_f, vec_x
+
+    def key(self):
+        """What the symbol is, as a tuple (equal symbols have equal keys)."""
+        return (self.kind, self.f, self.x, self.vec_f, self.vec_x)
+
+    def __eq__(self, other):
+        return isinstance(other, Sym) and other.key() == self.key()
+
+    def __hash__(self):
+        return hash(self.key())
 
     def text(self, ascii=False):
-        """The step as plain text."""
-        from .printing.text import to_text  # the printers load on first display
-        body = "".join(p if isinstance(p, str) else to_text(p, ascii=ascii) for p in self.parts)
-        return f"{self.rule}: {body}" if self.rule else body
+        """The symbol as text."""
+        from .printing.steps import sym_text  # the printers load on first display
+        return sym_text(self, ascii)
 
     def latex(self):
-        """The step as LaTeX (the formula; the rule goes in \\text{})."""
-        from .printing.latex import text_to_latex, to_latex  # the printers load on first display
-        body = "".join(text_to_latex(p) if isinstance(p, str) else to_latex(p) for p in self.parts)
-        return body + (f" \\quad \\text{{({self.rule})}}" if self.rule else "")
+        """The symbol as LaTeX."""
+        from .printing.steps import sym_latex  # the printers load on first display
+        return sym_latex(self)
 
     def __repr__(self):
-        return f"Step({self.rule!r}, {self.text()!r})"
+        return f"Sym({self.text()!r})"
+
+
+class Step:
+    """One line of a derivation: `lhs = rhs`, an equality that holds, with the rule that justifies it.
+
+    `lhs` is a Sym (f, df, ∂f/∂x), an Expr (a named part h), or None for a
+    line that continues the one before (`= …`). `rule` names the identity
+    used (the generic identity itself is kept in `identities`, an
+    annotation, never a line); `eq` is its Matrix Cookbook equation; `implies`
+    marks a line read off the one before (⇒ ∂f/∂x = G).
+    """
+
+    def __init__(self, lhs, rhs, rule="", eq=None, implies=False, identities=()):
+        self.lhs, self.rhs, self.rule, self.eq = lhs, rhs, rule, eq
+        self.implies, self.identities = implies, list(identities)
+
+    def annotation(self):
+        """The rule with its Matrix Cookbook equation: 'product rule, Matrix Cookbook eq. 37'."""
+        if self.rule and self.eq:
+            return f"{self.rule}; Matrix Cookbook eq. {self.eq}"
+        return self.rule
+
+    def lhs_text(self, ascii=False):
+        """The left-hand side as text ('' for a continued line)."""
+        from .printing.text import to_text  # the printers load on first display
+        if self.lhs is None:
+            return ""
+        return to_text(self.lhs, ascii=ascii) if isinstance(self.lhs, E.Expr) else self.lhs.text(ascii)
+
+    def lhs_latex(self):
+        """The left-hand side as LaTeX ('' for a continued line)."""
+        from .printing.latex import to_latex  # the printers load on first display
+        if self.lhs is None:
+            return ""
+        return to_latex(self.lhs) if isinstance(self.lhs, E.Expr) else self.lhs.latex()
+
+    def rhs_text(self, ascii=False):
+        """The right-hand side as text."""
+        from .printing.text import to_text  # the printers load on first display
+        return to_text(self.rhs, ascii=ascii)
+
+    def rhs_latex(self):
+        """The right-hand side as LaTeX."""
+        from .printing.latex import to_latex  # the printers load on first display
+        return to_latex(self.rhs)
+
+    def formula(self, ascii=False):
+        """The equality as text: 'df = dxᵀ A x + xᵀ A dx' ('= …' for a continued line)."""
+        arrow = ("=> " if ascii else "⇒ ") if self.implies else ""
+        lhs = self.lhs_text(ascii)
+        return f"{arrow}{lhs + ' ' if lhs else ''}= {self.rhs_text(ascii)}"
+
+    def text(self, ascii=False):
+        """The line as plain text, its rule in parentheses after it."""
+        note = self.annotation()
+        return self.formula(ascii) + (f"   ({note})" if note else "")
+
+    def latex(self):
+        """The line as LaTeX (the rule goes in \\text{})."""
+        from .printing.notes import latex_words  # the printers load on first display
+        arrow = "\\Rightarrow " if self.implies else ""
+        body = f"{arrow}{self.lhs_latex()} = {self.rhs_latex()}".strip()
+        note = self.annotation()
+        return body + (f" \\quad \\text{{({latex_words(note)})}}" if note else "")
+
+    def to_data(self):
+        """JSON-ready: lhs, rhs (text and LaTeX), rule, Cookbook equation, identities."""
+        return {"lhs": self.lhs_text(), "rhs": self.rhs_text(), "lhs_latex": self.lhs_latex(),
+                "rhs_latex": self.rhs_latex(), "rule": self.rule, "eq": self.eq, "implies": self.implies,
+                "identities": self.identities, "text": self.text(), "latex": self.latex()}
+
+    def __repr__(self):
+        return f"Step({self.text()!r})"
 
     def renamed(self, names):
-        """The step with named subexpressions (h = σ(…)) written by their names."""
-        return Step(self.rule, *[p if isinstance(p, str) else replace(p, names) for p in self.parts])
+        """The line with named subexpressions (h = σ(…)) written by their names."""
+        def ren(p):
+            return replace(p, names) if isinstance(p, E.Expr) else p
+        return Step(ren(self.lhs), ren(self.rhs), self.rule, self.eq, self.implies, self.identities)
 
 
 class Derivative:

@@ -342,11 +342,11 @@ def test_index_formula_agrees_with_the_jacobian():
 
 def test_steps_are_in_the_differential_style():
     r = derivative("A X B", wrt="X")
-    rules = [s.rule for s in r.steps]
-    assert "differential" in rules and "vectorise" in rules and "vec of a product" in rules
-    texts = [s.text() for s in r.steps]
-    assert "vectorise: d vec(F) = (Bᵀ ⊗ A) vec(dX)" in texts
-    assert any("vec(L dU R) = (Rᵀ ⊗ L) vec(dU)" in t for t in texts)
+    # issue 12: d vec F = J d vec X as a line of the chain, the identity as an annotation
+    texts = [s.formula() for s in r.steps]
+    assert texts[1:] == ["dF = A dX B", "d vec(F) = (Bᵀ ⊗ A) vec(dX)", "⇒ ∂vec(F)/∂vec(X) = Bᵀ ⊗ A"]
+    assert "vec of a product" in r.steps[2].rule
+    assert any("vec(L dU R) = (Rᵀ ⊗ L) vec(dU)" in i for i in r.steps[2].identities)
     assert all(s.latex() for s in r.steps)
 
 

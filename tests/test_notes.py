@@ -29,9 +29,11 @@ def test_markdown_has_statement_steps_rules_result():
     r = grad("x^T A x", wrt="x")
     md = render_markdown(r)
     assert md.startswith("Read as $f = x^{\\top} A x$\n\n**Gradient by x, mixed layout, n×1** of $f = x^{\\top} A x$")
-    numbered = [line for line in md.splitlines() if line[:1].isdigit()]
-    assert len(numbered) == len(r.steps)
-    assert "*(product rule)*" in md and "*(trace trick)*" in md
+    # issue 12: the chain of equalities in one aligned display, each line with its rule
+    rows = [line for line in md.splitlines() if line.endswith("\\\\") or "&&" in line]
+    assert len(rows) == len(r.steps) - 1
+    assert "\\text{(product rule, transpose; Matrix Cookbook eq. 37)}" in md
+    assert "\\text{(a scalar is its own transpose)}" in md
     assert "$$ \\frac{\\partial f}{\\partial x} = \\left(A + A^{\\top}\\right) x $$" in md
 
 
@@ -49,7 +51,7 @@ def test_markdown_gradient_vector_for_scalars():
 
 def test_cli_markdown_is_the_whole_derivation(capsys):
     status, out = cli(capsys, "grad", "x^T A x", "--wrt", "x", "--format", "markdown")
-    assert status == 0 and "*(differential)*" in out and "$$" in out
+    assert status == 0 and "\\text{(collect)}" in out and "$$" in out
 
 
 # ----------------------------------------------------------------- LaTeX
@@ -59,9 +61,8 @@ def test_latex_notes():
     tex = render_latex(r)
     assert tex.startswith("% symmat read: f = 1/2 ||W2 sigmoid(W1 x + b1) + b2 - y||^2\n% symmat: gradient by W1")
     assert tex.count("\\begin{align*}") == tex.count("\\end{align*}") == 1
-    assert "&& \\text{(chain rule (element-wise))}" in tex
-    assert "\\frac{\\partial f}{\\partial W_{1}} &=" in tex
-    assert "h = \\sigma\\left(W_{1} x + b_{1}\\right)" in tex
+    assert "chain rule (element-wise)" in tex and "\\Rightarrow \\frac{\\partial f}{\\partial W_{1}} &=" in tex
+    assert "h &= \\sigma\\left(W_{1} x + b_{1}\\right)" in tex  # issue 12: a line of the chain
     assert tex.count("{") == tex.count("}")
 
 
@@ -87,7 +88,8 @@ def test_json_carries_steps_and_table(capsys):
     status, out = cli(capsys, "grad", "x^T A x", "--wrt", "x", "--format", "json", "--verify", "--elements")
     data = json.loads(out)
     assert status == 0 and data["result"] == "(A + Aᵀ) x"
-    assert [s["rule"] for s in data["steps"]][-1] == "gradient"
+    assert (data["steps"][-1]["lhs"], data["steps"][-1]["rhs"]) == ("∂f/∂x", "(A + Aᵀ) x")
+    assert all({"lhs", "rhs", "rule"} <= set(s) for s in data["steps"])
     assert data["verification"]["ok"] and data["verification"]["table"][0]["entry"] == "∂f/∂x_1"
 
 

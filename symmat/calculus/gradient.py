@@ -7,73 +7,153 @@ when the trace trick cannot see through an operator (⊗), the gradient is
 read off the vectorised Jacobian instead (`vec.jacobian_of`); which signs are
 absorbed into a difference (-A (y − p) = A (p − y)); and how a structured
 variable (diagonal, symmetric) constrains the gradient, in the convention asked.
-Every identity used is recorded as a `Step`.
+Every line of the derivation is recorded as a `Step`, an equality on the
+user's own expression annotated with its rule (SPEC §3).
 """
 
+import re
 from fractions import Fraction
 
-from ..result import Step
+from ..result import Step, Sym
 from ..simplify import mk_mul, scale, simplify, split_coef
 from ..tree import expr as E
 from ..tree.walk import rebuild
 from .differential import differential
 from .tracetrick import contributions, inner
 from .vec import jacobian_of
-from ..errors import DerivativeError
+from ..errors import DerivativeError, InternalError
 
 
-def prepare(f, steps):
-    """Rewrite squared norms and log-softmax into forms with simple differentials."""
-    return rebuild(f, lambda e: _prepare_node(e, steps))
+def value_sym(name="f"):
+    """The symbol of the function itself (f, F, or G for a gradient differentiated again)."""
+    return Sym("value", name)
 
 
-def _prepare_node(e, steps):
+def d_sym(name, g=None):
+    """df, dF, d vec(F) (a matrix), d(∇f)."""
+    return Sym("d", name, vec_f=g is not None and g.shape[0] != 1 and g.shape[1] != 1)
+
+
+def partial_sym(X, name="f"):
+    """∂f/∂x (∂f/∂X for a matrix: a scalar's derivative keeps X's shape)."""
+    return Sym("partial", name, X.name)
+
+
+def annotation(used):
+    """(rule, Cookbook equations, identities) of the rules named in `used` (name → identity)."""
+    used = dict(reversed(list(used.items())))   # the outermost rule first: it was recorded last
+    names = list(used)
+    eqs = [m for identity in used.values() for m in re.findall(r"eq\. (\d+)", identity)]
+    identities = [re.sub(r"\s*\((?:Matrix Cookbook )?eq\. \d+\)|\s*\(Jacobi's formula, eq\. \d+\)", "",
+                         identity) for identity in used.values()]
+    return ", ".join(names), ", ".join(dict.fromkeys(eqs)) or None, identities
+
+
+def prepare(f, steps, name="f"):
+    """Rewrite squared norms and log-softmax into forms with simple differentials (one line: f = …)."""
+    used = {}
+    out = rebuild(f, lambda e: _prepare_node(e, used))
+    if out != f:
+        steps.append(Step(value_sym(name), out, ", ".join(used), identities=list(used.values())))
+    return out
+
+
+def _prepare_node(e, used):
     if isinstance(e, E.Power) and e.params[0] == 2 and isinstance(e.args[0], E.Norm) \
             and e.args[0].params[0] == "2":
         r = e.args[0].args[0]
         out = E.Mul(E.Transpose(r), r) if r.shape[1] == 1 else E.Trace(E.Mul(E.Transpose(r), r))
-        steps.append(Step("squared norm", e, " = ", out))
+        used["squared norm"] = "‖r‖² = rᵀ r" if r.shape[1] == 1 else "‖R‖²_F = tr(Rᵀ R)"
         return out
     if isinstance(e, E.Apply) and e.fn == "log" and isinstance(e.args[0], E.Softmax):
         z = e.args[0].args[0]
         out = E.Add(z, E.Neg(E.Mul(E.LogSumExp(z), E.Ones(z.shape))))
-        steps.append(Step("log of softmax", e, " = ", out))
+        used["log of softmax"] = "log softmax(z) = z − logsumexp(z) 𝟏"
         return out
     return e
 
 
+def differential_step(df, used, lhs, steps):
+    """The line 'df = …' (simplified), annotated with the differential rules used; returns df simplified."""
+    rule, eq, identities = annotation(used)
+    out = simplify(df)
+    steps.append(Step(lhs, out, rule, eq, identities=identities))
+    return out
+
+
+def moved(X, adjoint):
+    """One occurrence ⟨G, dX⟩ written as the notes do: gᵀ dx, tr(Gᵀ dX), g dx."""
+    dX = E.Differential(X)
+    if X.is_scalar:
+        return flat_mul(simplify(adjoint), dX)
+    left = simplify(E.Transpose(adjoint))
+    return flat_mul(left, dX) if X.shape[1] == 1 else E.Trace(flat_mul(left, dX))
+
+
+def flat_mul(*factors):
+    """The product of the factors, products among them spliced in (xᵀ A dx, not (xᵀ A) dx)."""
+    out = []
+    for f in factors:
+        out.extend(f.args if isinstance(f, E.Mul) else [f])
+    return out[0] if len(out) == 1 else E.Mul(*out)
+
+
+def _sum(terms):
+    return terms[0] if len(terms) == 1 else E.Add(*terms)
+
+
+def _move_rule(X, tricks):
+    """The trace-trick rules used, in the words a vector or a matrix calls for."""
+    vector = X.shape[1] == 1
+    names = [n for n in tricks if n != "linearity" and not (vector and n == "cyclic property of the trace")]
+    words = {"transpose in a trace": "a scalar is its own transpose" if vector else "tr(Aᵀ) = tr(A)",
+             "cyclic property of the trace": "cyclic property of the trace"}
+    rule = ", ".join(dict.fromkeys(words.get(n, n) for n in names)) or "move the factors"
+    eqs = [e for n, e in (("cyclic property of the trace", "16"), ("transpose in a trace", "13"))
+           if n in names and not (vector and e == "13")]
+    return rule, ", ".join(eqs) or None, [tricks[n] for n in tricks]
+
+
 def gradient(f, X, steps):
-    """∂f/∂X (unconstrained, same shape as X) and the steps that lead there."""
+    """∂f/∂X (unconstrained, same shape as X) and the chain of lines that leads there (SPEC §3)."""
     df, used = differential(f, X)
     dX = E.Differential(X)
     if df is None:
-        steps.append(Step("constant", f"f does not change with {X.name}: df = 0"))
-        return E.Const(0) if X.is_scalar else E.Zero(X.shape)
-    for name, identity in used.items():
-        steps.append(Step(name, identity))
-    steps.append(Step("differential", "df = ", simplify(df)))
+        steps.append(Step(d_sym("f"), E.Const(0), f"f does not depend on {X.name}"))
+        G = E.Const(0) if X.is_scalar else E.Zero(X.shape)
+        steps.append(Step(partial_sym(X), G, "", implies=True))
+        return G
+    shown = differential_step(df, used, d_sym("f"), steps)
     try:
         parts, tricks = contributions(df, dX)
     except DerivativeError:   # an operator the trace trick cannot see through (⊗): vectorise
         return _gradient_by_vec(df, X, steps)
-    for name, identity in tricks.items():
-        steps.append(Step(name, identity))
-    terms = [simplify(p) for p in parts]
-    raw = terms[0] if len(terms) == 1 else E.Add(*terms)
-    steps.append(Step("trace trick", "df = ", inner(raw, dX)))
-    G = simplify(raw)
-    steps.append(Step("gradient", f"∂f/∂{X.name} = ", G))
+    try:   # the line after 'df = …' moves the factors of the df shown, where the rules see through it
+        shown_parts, shown_tricks = contributions(shown, dX)
+    except (DerivativeError, InternalError):
+        shown_parts, shown_tricks = parts, tricks
+    moved_form = _sum([moved(X, p) for p in shown_parts])
+    if moved_form != shown:
+        rule, eq, identities = _move_rule(X, shown_tricks)
+        steps.append(Step(None, moved_form, rule, eq, identities=identities))
+    G = simplify(_sum([simplify(p) for p in parts]))
+    collected = moved(X, G)
+    if len(shown_parts) > 1 and collected != moved_form:
+        steps.append(Step(None, collected, "collect"))
+    dx = "d" + X.name
+    form = f"df = g {dx}" if X.is_scalar else f"df = gᵀ {dx}" if X.shape[1] == 1 else f"df = tr(Gᵀ {dx})"
+    steps.append(Step(partial_sym(X), G, form, implies=True))
     return G
 
 
 def _gradient_by_vec(df, X, steps):
     """G = unvec(Jᵀ) with J = ∂f/∂vec(X) from the Jacobian rules (df = J vec(dX))."""
     J, used = jacobian_of(df, E.Differential(X))
-    for name, identity in used.items():
-        steps.append(Step(name, identity))
+    rule, eq, identities = annotation(used)
+    steps.append(Step(None, E.Mul(J, E.Vec(E.Differential(X))), rule, eq, identities=identities))
     Jt = E.Transpose(J)
     G = simplify(Jt if X.shape[1] == 1 else E.Unvec(Jt, *X.shape))
-    steps.append(Step("gradient", f"df = J vec(d{X.name}), so ∂f/∂{X.name} = unvec(Jᵀ) = ", G))
+    steps.append(Step(partial_sym(X), G, "df = J vec(dX) ⇒ ∂f/∂X = unvec(Jᵀ)", implies=True))
     return G
 
 
@@ -95,16 +175,37 @@ def absorb_signs(G, f):
     return G if out == G else simplify(out)
 
 
+def absorbed(G, f, steps):
+    """absorb_signs, with the line '= …' when it changes G."""
+    out = absorb_signs(G, f)
+    if out != G:
+        steps.append(Step(None, out, "the sign taken into the difference"))
+    return out
+
+
+def _unconstrained_named(X, steps):
+    """The last line ∂f/∂X = G becomes G = …: the unconstrained gradient, before the constraint."""
+    for s in reversed(steps):
+        if s.lhs == partial_sym(X):
+            s.lhs = value_sym("G")
+            break
+
+
 def symmetric_convention(G, X, convention, steps):
     """The gradient by a symmetric X in the convention asked (SPEC §2)."""
+    _unconstrained_named(X, steps)
     if convention == "sym":
-        out = simplify(E.Mul(_half(), E.Add(G, E.Transpose(G))))
-        steps.append(Step("symmetric gradient", f"{X.name} is symmetric: ∂f/∂{X.name} = sym(G) = (G + Gᵀ)/2 = ",
-                          out))
-        return out
-    out = simplify(E.Add(G, E.Transpose(G), E.Neg(E.Hadamard(G, E.Identity(X.shape[0])))))
-    steps.append(Step("entrywise convention", f"{X.name} is symmetric: ∂f/∂{X.name}_ij over distinct entries "
-                      "= G + Gᵀ − G ⊙ I = ", out))
+        raw = E.Mul(_half(), E.Add(G, E.Transpose(G)))
+        out = simplify(raw)
+        steps.append(Step(partial_sym(X), raw, f"{X.name} symmetric: the gradient in the space of symmetric "
+                          "matrices, sym(G) = (G + Gᵀ)/2"))
+    else:
+        raw = E.Add(G, E.Transpose(G), E.Neg(E.Hadamard(G, E.Identity(X.shape[0]))))
+        out = simplify(raw)
+        steps.append(Step(partial_sym(X), raw, f"{X.name} symmetric: by each distinct entry, G + Gᵀ − G ⊙ I",
+                          "141"))
+    if out != raw:
+        steps.append(Step(None, out, "simplify"))
     return out
 
 
@@ -113,9 +214,12 @@ def constrained(G, X, convention, steps):
     if X.is_scalar:
         return G
     if X.has("diagonal"):
-        G = simplify(E.Hadamard(G, E.Identity(X.shape[0])))
-        steps.append(Step("diagonal variable", f"{X.name} is diagonal: only its diagonal varies, "
-                          f"∂f/∂{X.name} = G ⊙ I = ", G))
+        _unconstrained_named(X, steps)
+        raw = E.Hadamard(G, E.Identity(X.shape[0]))
+        G = simplify(raw)
+        steps.append(Step(partial_sym(X), raw, f"{X.name} diagonal: only its diagonal varies"))
+        if G != raw:
+            steps.append(Step(None, G, "simplify"))
         return G
     if X.has("symmetric"):
         return symmetric_convention(G, X, convention, steps)

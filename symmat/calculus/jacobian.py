@@ -13,12 +13,12 @@ asked. Each function appends its `Step`s and returns expressions; the
 from fractions import Fraction
 
 from ..errors import DerivativeError, InternalError
-from ..result import Step
+from ..result import Step, Sym
 from ..simplify import simplify, size
 from ..tree import expr as E
 from ..tree.shapes import fmt_shape
 from .differential import differential
-from .gradient import absorb_signs, constrained, gradient, prepare
+from .gradient import absorb_signs, absorbed, annotation, constrained, d_sym, flat_mul, gradient, partial_sym, prepare, value_sym
 from .vec import jacobian_of, numel, substitute, vec_of
 
 
@@ -33,34 +33,64 @@ def jacobian(f, X, layout, symmetric, steps):
     Returns (J, g, name): g is F as prepared, named F (a matrix) or f.
     """
     name = "F" if is_matrix(f) else "f"
-    steps.append(Step("", f"{name} = ", f))
-    g = prepare(f, steps)
+    steps.append(Step(value_sym(name), f))
+    g = prepare(f, steps, name)
     J = jacobian_steps(g, X, steps, name)
     J = by_symmetric(J, X, symmetric, steps)
     return in_layout(J, X, layout, steps), g, name
 
 
-def jacobian_steps(g, X, steps, name):
-    """J = ∂vec(g)/∂vec(X) (dg/dx by a scalar), with the differential-style steps."""
+def answer_sym(g, X, name, hessian=False):
+    """The symbol of the derivative: ∂f/∂x, ∂vec(F)/∂vec(X), dF/dx, ∂²f/∂x∂xᵀ."""
+    vec_x = not X.is_scalar and is_matrix(X)
+    if hessian:
+        return Sym("hess", "f", X.name, vec_x=vec_x)
+    return Sym("partial", name, X.name, vec_f=not X.is_scalar and (g.shape[1] != 1), vec_x=vec_x)
+
+
+def jacobian_steps(g, X, steps, name, answer=None):
+    """J = ∂vec(g)/∂vec(X) (dg/dx by a scalar), with the chain dG = …, d vec(G) = J d vec(X) ⇒ J."""
     df, used = piecewise_differential(g, X)
     dX = E.Differential(X)
+    answer = answer or answer_sym(g, X, name)
     if df is None:
-        steps.append(Step("constant", f"{name} does not change with {X.name}: d{name} = 0"))
-        return zero_jacobian(g, X)
-    for rule_name, identity in used.items():
-        steps.append(Step(rule_name, identity))
-    steps.append(Step("differential", f"d{name} = ", simplify(df)))
+        steps.append(Step(d_sym(name), E.Const(0) if g.is_scalar else E.Zero(g.shape),
+                          f"{name} does not depend on {X.name}"))
+        J = zero_jacobian(g, X)
+        steps.append(Step(answer, J, "", implies=True))
+        return J
+    rule, eq, identities = annotation(used)
+    shown = simplify(df)
+    steps.append(Step(d_sym(name), shown, rule, eq, identities=identities))
     if X.is_scalar:
         J = simplify(substitute(df, dX, E.Const(1)))
-        steps.append(Step("derivative", f"d{name} = ", _by_dx(J, dX), f" ⇒ d{name}/d{X.name} = ", J))
+        by_dx = _by_dx(J, dX)
+        if by_dx != shown:
+            steps.append(Step(None, by_dx, "linear in d" + X.name))
+        steps.append(Step(answer, J, f"d{name} = {name}' d{X.name}", implies=True))
         return J
     J, identities = shortest_jacobian(df, dX)
-    for rule_name, identity in identities.items():
-        steps.append(Step(rule_name, identity))
     J = absorb_signs(J, g)
-    steps.append(Step("vectorise", *_pairing(g, X, J, name)))
-    steps.append(Step("Jacobian", f"{symbol(g, X, name)} = ", J))
+    lhs, pairing = _pairing(g, X, J, name)
+    if pairing != shown:
+        steps.append(Step(lhs, pairing, "vectorise: " + ", ".join(identities) if identities else "vectorise",
+                          _eqs(identities), identities=list(identities.values())))
+    dx = "d vec(" + X.name + ")" if is_matrix(X) else "d" + X.name
+    steps.append(Step(answer, J, f"{lhs.text()} = {'H' if answer.kind == 'hess' else 'J'} {dx}", implies=True))
     return J
+
+
+def _eqs(identities):
+    return annotation(identities)[1]
+
+
+def relabel(steps, lhs):
+    """The last line with a left-hand side gets `lhs` (∂f/∂x = G becomes ∇f = G before a new answer)."""
+    for s in reversed(steps):
+        if s.lhs is not None:
+            old, s.lhs = s.lhs, lhs
+            return old
+    return None
 
 
 def shortest_jacobian(df, dX):
@@ -92,10 +122,10 @@ def _by_dx(J, dx):
 
 
 def _pairing(g, X, J, name):
-    """The parts of 'd vec(F) = J d vec(X)' for the steps."""
+    """(lhs, rhs) of 'd vec(F) = J d vec(X)' (df = J dx for vectors)."""
     dX = E.Differential(X)
-    left = f"d{name} = " if g.shape[1] == 1 else f"d{name}ᵀ = " if g.shape[0] == 1 else f"d vec({name}) = "
-    return left, E.Mul(J, vec_of(dX) if X.shape[1] == 1 or X.shape[0] == 1 else E.Vec(dX))
+    lhs = Sym("d", name, vec_f=g.shape[1] != 1)
+    return lhs, flat_mul(J, vec_of(dX) if X.shape[1] == 1 or X.shape[0] == 1 else E.Vec(dX))
 
 
 def symbol(g, X, name="F"):
@@ -120,19 +150,20 @@ def by_symmetric(J, X, convention, steps):
         return J
     n = X.shape[0]
     N, K = E.Identity(numel(X.shape)), E.Commutation(n, n)
+    answer = relabel(steps, value_sym("J"))
     if "diagonal" in X.props:
-        out = simplify(E.Mul(J, E.DiagMat(E.Vec(E.Identity(n)))))
-        steps.append(Step("diagonal " + X.name, f"{X.name} is diagonal: only its diagonal entries vary, "
-                          "J diag(vec I): ", out))
-        return out
-    if convention == "sym":
+        S, rule = E.DiagMat(E.Vec(E.Identity(n))), f"{X.name} diagonal: only its diagonal entries vary"
+    elif convention == "sym":
         S = E.Mul(E.Const(Fraction(1, 2)), E.Add(N, K))
-        text = f"{X.name} is symmetric: J (I + K)/2, the derivative in the space of symmetric matrices: "
+        rule = f"{X.name} symmetric: the derivative in the space of symmetric matrices, J (I + K)/2"
     else:
         S = E.Add(N, K, E.Neg(E.DiagMat(E.Vec(E.Identity(n)))))
-        text = f"{X.name} is symmetric: J (I + K − diag(vec I)), the derivative by each distinct entry: "
-    out = simplify(E.Mul(J, S))
-    steps.append(Step("symmetric " + convention, text, out))
+        rule = f"{X.name} symmetric: by each distinct entry, J (I + K − diag(vec I))"
+    raw = E.Mul(J, S)
+    out = simplify(raw)
+    steps.append(Step(answer, raw, rule))
+    if out != raw:
+        steps.append(Step(None, out, "simplify"))
     return out
 
 
@@ -140,8 +171,9 @@ def in_layout(J, X, layout, steps):
     """J in the layout asked: the transpose in denominator layout."""
     if layout != "denominator":
         return J
+    answer = relabel(steps, value_sym("J"))
     out = simplify(E.Transpose(J))
-    steps.append(Step("denominator layout", "the transpose: ", out))
+    steps.append(Step(answer, out, "denominator layout: the transpose of J"))
     return out
 
 
@@ -155,19 +187,22 @@ def scalar_gradient(f, X, symmetric, steps):
         if X.shape[1] != 1:
             raise
         del steps[mark:]
-        J = jacobian_steps(g, X, steps, "f")
+        J = jacobian_steps(g, X, steps, "f", answer=value_sym("J"))
         G = simplify(E.Transpose(J))
-        steps.append(Step("gradient", f"∂f/∂{X.name} = Jᵀ = ", G))
-    return constrained(absorb_signs(G, f), X, symmetric, steps)
+        steps.append(Step(partial_sym(X), G, "∂f/∂x = Jᵀ for a scalar f"))
+    return constrained(absorbed(G, f, steps), X, symmetric, steps)
 
 
 def scalar_jacobian(f, X, layout, symmetric, steps):
     """The Jacobian of a scalar: the one row vec(∂f/∂X)ᵀ (a column in denominator layout)."""
-    steps.append(Step("", "f = ", f))
+    steps.append(Step(value_sym(), f))
     G = scalar_gradient(f, X, symmetric, steps)
-    J = G if X.is_scalar else simplify(vec_of(G) if layout == "denominator" else E.Transpose(vec_of(G)))
-    steps.append(Step("Jacobian of a scalar", "one row, ∂f/∂x_j: " if layout != "denominator"
-                      else "denominator layout, one column: ", J))
+    if X.is_scalar:
+        return G
+    relabel(steps, Sym("grad"))
+    J = simplify(vec_of(G) if layout == "denominator" else E.Transpose(vec_of(G)))
+    steps.append(Step(answer_sym(f, X, "f"), J, "the Jacobian of a scalar: one row, ∂f/∂x_j"
+                      if layout != "denominator" else "denominator layout: one column"))
     return J
 
 
@@ -179,12 +214,13 @@ def hessian(f, X, symmetric, steps):
     if not f.is_scalar:
         raise DerivativeError(f"the Hessian needs a scalar function, and f is {fmt_shape(f.shape)}: "
                               "use derivative for the Jacobian")
-    steps.append(Step("", "f = ", f))
+    steps.append(Step(value_sym(), f))
     free = unconstrained(X)
     g = substitute(f, X, free) if free is not X else f
     G = scalar_gradient(g, free, symmetric, steps)
-    steps.append(Step("Hessian", "the Jacobian of the gradient G = ∂f/∂" + X.name))
-    H = jacobian_steps(G, free, steps, "G")
+    name = "∇f" if X.is_scalar or X.shape[1] == 1 else "G"
+    relabel(steps, Sym("grad") if name == "∇f" else value_sym("G"))
+    H = jacobian_steps(G, free, steps, name, answer=answer_sym(G, X, name, hessian=True))
     return by_symmetric(substitute(H, free, X), X, symmetric, steps), G
 
 

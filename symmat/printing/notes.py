@@ -22,6 +22,7 @@ from ..tree.names import GREEK_SPELLED, shown, speaking
 from ..tree.shapes import fmt_dim
 from .latex import name, text_to_latex, to_latex
 from .text import to_text
+from .steps import chain_data, chain_latex_rows, chain_markdown, chain_text, latex_words  # noqa: F401
 
 
 def _items(result):
@@ -87,7 +88,7 @@ def render_text(result, steps=False, report=None, ascii=False):
             out.append(f"  {note}")
         if steps:
             out.append("derivation:")
-            out.extend(f"  {k + 1}. {s.text(ascii=ascii)}" for k, s in enumerate(r.steps))
+            out.extend(chain_text(r.steps, ascii=ascii))
         if report:
             out.append(report[i].text() if hasattr(report[i], "text") else str(report[i]))
     if isinstance(result, list) and len(result) > 1 and hasattr(result, "text"):
@@ -146,19 +147,8 @@ def _flush(words):
 
 
 def step_latex(step):
-    """The formula of a step as LaTeX, without its rule, its prose as text."""
-    return "".join(prose_latex(p) if isinstance(p, str) else to_latex(p) for p in step.parts).strip()
-
-
-_LATEX_WORDS = {"\\": "\\textbackslash{}", "_": "\\_", "{": "\\{", "}": "\\}", "&": "\\&", "%": "\\%",
-                "#": "\\#", "$": "\\$", "×": "$\\times$", "ᵀ": "$^{\\top}$", "−": "-", "⊙": "$\\odot$",
-                "σ": "$\\sigma$", "∂": "$\\partial$", "⁻¹": "$^{-1}$", "²": "$^{2}$"}
-
-
-def latex_words(s):
-    """Words made safe for LaTeX text mode (one pass, so no replacement is replaced again)."""
-    pattern = "|".join(re.escape(k) for k in sorted(_LATEX_WORDS, key=len, reverse=True))
-    return re.sub(pattern, lambda m: _LATEX_WORDS[m.group(0)], s)
+    """The equality of a step as LaTeX, without its rule."""
+    return f"{step.lhs_latex()} = {step.rhs_latex()}".strip()
 
 
 _ASCII = [("∂", "d"), ("∇²f", "Hessian of f"), ("∇f", "grad f"), ("×", " x "), ("⟨", "<"), ("⟩", ">"),
@@ -184,11 +174,11 @@ def render_latex(result, steps=True, report=None):
         out.append(f"% symmat: {r.heading()}")
         out.append(f"\\[ f = {r.f.latex()} \\]")
         out.append("\\begin{align*}")
-        if steps:
-            for s in r.steps[1:] if r.steps and not r.steps[0].rule else r.steps:
-                rule = f" && \\text{{({latex_words(s.rule)})}}" if s.rule else ""
-                out.append(f"  & {step_latex(s)}{rule} \\\\")
-        out.append(f"  {_symbol(r, latex=True)} &= {r.latex()}")
+        if steps and len(r.steps) > 1:
+            rows = chain_latex_rows(r.steps[1:])
+            out.extend(rows[:-1] + [rows[-1][:-3]])
+        else:
+            out.append(f"  {_symbol(r, latex=True)} &= {r.latex()}")
         out.append("\\end{align*}")
         if report:
             out.append(_verification_latex(report[i]))
@@ -215,14 +205,11 @@ def render_markdown(result, steps=True, report=None, fold=False):
         what = r.heading()
         out.append(f"**{what[0].upper() + what[1:]}** of $f = {r.f.latex()}$\n")
         if steps:
-            lines = []
-            for k, s in enumerate(r.steps):
-                rule = f" *({s.rule})*" if s.rule else ""
-                lines.append(f"{k + 1}. ${step_latex(s)}${rule}")
+            block = chain_markdown(r.steps[1:])
             if fold:
-                out.append("<details><summary>derivation</summary>\n\n" + "\n".join(lines) + "\n\n</details>\n")
+                out.append("<details><summary>derivation</summary>\n\n" + block + "\n\n</details>\n")
             else:
-                out.extend(lines + [""])
+                out.extend([block, ""])
         out.append(f"$$ {_symbol(r, latex=True)} = {r.latex()} $$")
         if report:
             out.append("")
@@ -252,7 +239,7 @@ def to_data(r, steps=True, report=None):
     if r.wrt.has("symmetric"):
         data["symmetric_convention"] = r.symmetric
     if steps:
-        data["steps"] = [{"rule": s.rule, "text": s.text(), "latex": s.latex()} for s in r.steps]
+        data["steps"] = chain_data(r.steps)
     if report is not None:
         data["verification"] = {"ok": report.ok, "method": report.method, "text": str(report),
                                 "sizes": getattr(report, "sizes", None),
