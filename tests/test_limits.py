@@ -171,7 +171,7 @@ def test_max_size_in_the_api():
 
 # ----------------------------------------------------------------- --verify-timeout (60 s)
 
-SLOW = "det(X^3)"       # about half a second of SymPy at the default sizes
+SLOW = "det(X^3) tr(X^4)"   # about half a second of SymPy at the default sizes
 
 
 def test_verify_timeout_refuses_and_names_the_option():

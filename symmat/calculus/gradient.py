@@ -126,8 +126,11 @@ def gradient(f, X, steps):
     shown = differential_step(df, used, d_sym("f"), steps)
     try:
         parts, tricks = contributions(df, dX)
-    except DerivativeError:   # an operator the trace trick cannot see through (⊗): vectorise
-        return _gradient_by_vec(df, X, steps)
+    except DerivativeError:   # an operator the trace trick cannot see through (⊗) ...
+        try:                  # ... may be gone once simplified (tr(A ⊗ dX) = tr(A) tr(dX)); else vectorise
+            parts, tricks = contributions(shown, dX)
+        except DerivativeError:
+            return _gradient_by_vec(df, X, steps)
     try:   # the line after 'df = …' moves the factors of the df shown, where the rules see through it
         shown_parts, shown_tricks = contributions(shown, dX)
     except (DerivativeError, InternalError):

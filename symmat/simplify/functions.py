@@ -36,6 +36,31 @@ def hadamard_left(e):
     return e
 
 
+def hadamard_sums_last(e):
+    """A ⊙ B = B ⊙ A: in a chain of ⊙, products first and sums last: W2ᵀ (ŷ - y) ⊙ h ⊙ (1 - h)."""
+    factors = hadamard_factors(e)
+    order = sorted(factors, key=lambda f: 0 if isinstance(f, E.Mul) else 2 if isinstance(f, E.Add) else 1)
+    return e if order == factors else hadamard_of(order)
+
+
+def hadamard_factors(x):
+    """The factors of a chain of ⊙ (x itself when it is not one)."""
+    out = []
+    while isinstance(x, E.Hadamard):
+        out.extend(reversed(hadamard_factors(x.args[1])))
+        x = x.args[0]
+    out.append(x)
+    return out[::-1]
+
+
+def hadamard_of(factors):
+    """f1 ⊙ f2 ⊙ … (left-nested, as `hadamard_left` leaves it)."""
+    out = factors[0]
+    for f in factors[1:]:
+        out = E.Hadamard(out, f)
+    return out
+
+
 def haddiv_rules(e):
     """A ./ 𝟏 = A; A ./ s = A / s; (c A) ./ B = c (A ./ B); 0 ./ B = 0."""
     a, b = e.args
@@ -92,12 +117,44 @@ def trace_rules(e):
 
 
 def det_rules(e):
-    """det(Xᵀ) = det(X); det(s) = s."""
+    """det(Xᵀ) = det(X); det(s) = s; det(Xᵏ) = det(X)ᵏ; det(X⁻¹) = 1 / det(X)."""
     x = e.args[0]
     if isinstance(x, E.Transpose):
         return type(e)(x.args[0])
-    if x.is_scalar and isinstance(e, E.Det):
+    if x.is_scalar:
         return x
+    if isinstance(x, E.Power):
+        return E.Power(E.Det(x.args[0]), x.params[0])
+    if isinstance(x, E.Inverse):
+        return E.Div(E.Const(1), E.Det(x.args[0]))
+    return e
+
+
+def logdet_rules(e):
+    """log|det Xᵀ| = log|det X|; log|det Xᵏ| = k log|det X|; log|det X⁻¹| = -log|det X|."""
+    x = e.args[0]
+    if isinstance(x, E.Transpose):
+        return E.LogDet(x.args[0])
+    if isinstance(x, E.Power):
+        return scale(x.params[0], E.LogDet(x.args[0]))
+    if isinstance(x, E.Inverse):
+        return E.Neg(E.LogDet(x.args[0]))
+    return e
+
+
+def trace_kron(e):
+    """tr(A ⊗ B) = tr(A) tr(B) for square A and B."""
+    x = e.args[0]
+    if isinstance(x, E.Kron) and all(a.shape[0] == a.shape[1] for a in x.args):
+        return E.Mul(E.Trace(x.args[0]), E.Trace(x.args[1]))
+    return e
+
+
+def sum_kron(e):
+    """sum(A ⊗ B) = sum(A) sum(B): every product a_ij b_kl occurs once."""
+    x = e.args[0]
+    if isinstance(x, E.Kron):
+        return E.Mul(E.Sum(x.args[0]), E.Sum(x.args[1]))
     return e
 
 

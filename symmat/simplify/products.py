@@ -156,7 +156,8 @@ def neg_canonical(e):
 
 
 def div_rules(e):
-    """U / c = (1/c) U; (U / s) / t = U / (s t); (c U) / s = c (U / s); s U / s = U; sign(u) U / |u| = U / u."""
+    """U / c = (1/c) U; (U / s) / t = U / (s t); (c U) / s = c (U / s); U / (c s) = (1/c) (U / s);
+    s U / s = U; sign(u) U / |u| = U / u."""
     num, den = e.args
     if isinstance(den, E.Const):
         return scale(1 / den.value, num)
@@ -169,6 +170,9 @@ def div_rules(e):
     c, rest = split_coef(num)
     if c != 1 and rest is not None:
         return scale(c, E.Div(rest, den))
+    k, core = split_coef(den)
+    if k != 1 and core is not None:   # U / (2 s) = 1/2 (U / s)
+        return scale(1 / k, E.Div(num, core))
     if isinstance(den, E.Var) and num != E.Const(1):
         return E.Mul(E.Div(E.Const(1), den), num)
     if isinstance(num, E.Mul) and den in num.args:
@@ -190,3 +194,86 @@ def sigmoid_recognised(e):
         if set(den.args) == {E.Const(1), num} or set(den.args) == {E.Ones(den.shape), num}:
             return E.Apply("sigmoid", num.args[0])
     return e
+
+
+def mul_sum_coefficient(e):
+    """c (2 A - 2 B) = 2c (A - B) and (-A - B) C = -(A + B) C: a common coefficient of a sum factor goes in front."""
+    for i, a in enumerate(e.args):
+        if isinstance(a, E.Add):
+            g = _common_coefficient(a.args)
+            if g != 1:
+                args = list(e.args)
+                args[i] = E.Add(*[scale(c / g, r) for c, r in map(split_coef, a.args)])
+                return E.Mul(E.Const(g), *args)
+    return e
+
+
+def _common_coefficient(terms):
+    """|c| when every term's coefficient is ±c (negative when all are negative), -1 when all are negative, else 1."""
+    coefs = [split_coef(t)[0] for t in terms]
+    sign = -1 if all(c < 0 for c in coefs) else 1
+    size = abs(coefs[0])
+    if size != 0 and all(abs(c) == size for c in coefs):
+        return sign * size
+    return Fraction(sign)
+
+
+def _matrix_power(x):
+    """(core, transposed, k) with x = (core or coreᵀ)^k, k < 0 for an inverse: (X³)⁻ᵀ = (X, True, -3)."""
+    transposed, k = False, 1
+    if isinstance(x, E.Transpose):
+        x, transposed = x.args[0], True
+    if isinstance(x, E.Inverse):
+        x, k = x.args[0], -1
+    if isinstance(x, E.Power) and x.params[0].denominator == 1:
+        x, k = x.args[0], k * int(x.params[0])
+    if isinstance(x, E.Transpose):
+        x, transposed = x.args[0], not transposed
+    return x, transposed, k
+
+
+def _from_power(core, transposed, k):
+    """The factor (core or coreᵀ)^k, the transpose on top of an inverse (X⁻ᵀ) and inside a power ((Xᵀ)³)."""
+    if k == 0:
+        return E.Identity(core.shape[0])
+    out = core if abs(k) == 1 else E.Power(core, abs(k))
+    out = E.Inverse(out) if k < 0 else out
+    return E.Transpose(out) if transposed else out
+
+
+def mul_matrix_powers(e):
+    """Xᵏ Xʲ = Xᵏ⁺ʲ for adjacent factors of one base: Xᵀ (Xᵀ)² = (Xᵀ)³, (X³)⁻ᵀ (Xᵀ)² = X⁻ᵀ."""
+    args = list(e.args)
+    pos = [i for i, a in enumerate(args) if not a.is_scalar]
+    for i, j in zip(pos, pos[1:]):
+        p, q = _matrix_power(args[i]), _matrix_power(args[j])
+        if p[:2] == q[:2] and p[0].shape[0] == p[0].shape[1]:
+            args[i] = _from_power(p[0], p[1], p[2] + q[2])
+            del args[j]
+            return mk_mul(args)
+    return e
+
+
+def mul_diag_distribute(e):
+    """diag(a) (M + diag(c)) = diag(a) M + diag(a ⊙ c): a diagonal scaling goes into a sum where it merges.
+
+    (And on the right.) The back-propagation form of a network Hessian,
+    D W2ᵀ W2 D + diag(…), is reached this way.
+    """
+    args = list(e.args)
+    for i in range(len(args) - 1):
+        p, q = args[i], args[i + 1]
+        if isinstance(p, E.DiagMat) and isinstance(q, E.Add) and any(_end_is_diag(t, 0) for t in q.args):
+            args[i:i + 2] = [E.Add(*[E.Mul(p, t) for t in q.args])]
+            return mk_mul(args)
+        if isinstance(q, E.DiagMat) and isinstance(p, E.Add) and any(_end_is_diag(t, -1) for t in p.args):
+            args[i:i + 2] = [E.Add(*[E.Mul(t, q) for t in p.args])]
+            return mk_mul(args)
+    return e
+
+
+def _end_is_diag(t, side):
+    _, rest = split_coef(t)
+    if isinstance(rest, E.DiagMat):
+        return True
+    return isinstance(rest, E.Mul) and bool(rest.chain) and isinstance(rest.chain[side], E.DiagMat)

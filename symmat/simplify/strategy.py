@@ -20,28 +20,30 @@ from ..errors import LimitError
 from ..tree import expr as E
 from ..tree.rules import do_one, rule_tuples
 from ..tree.walk import rebuild
-from . import functions as F, kronecker as K, products as P, rational as R, sums as S, transposes as T
+from . import functions as F, kronecker as K, products as P, rational as R, sums as S, symmetry as Y
+from . import transposes as T
 from .terms import RUNNING
 
 RULES = rule_tuples({
     E.Mul: (P.mul_flatten, P.mul_constants, P.mul_identity, P.mul_scalars_first, P.mul_powers,
-            P.mul_div_out, P.mul_inverse_cancel, P.mul_diag_vector, P.mul_ones_first,
+            P.mul_div_out, P.mul_inverse_cancel, P.mul_matrix_powers, P.mul_sum_coefficient,
+            P.mul_diag_distribute, P.mul_diag_vector, P.mul_ones_first,
             K.mul_kron_mixed, K.mul_kron_vec, K.mul_commutation_square, K.mul_kron_absorb,
             K.mul_diag_diag),
     E.Neg: (P.neg_canonical,),
     E.Div: (P.div_rules, P.sigmoid_recognised, R.elementwise_cancel),
     E.HadDiv: (P.sigmoid_recognised, F.haddiv_rules, R.elementwise_cancel),
     E.Add: (S.add_flatten, S.add_like_terms, S.add_common_factor, S.add_unvec, S.add_explicit,
-            S.add_order, R.elementwise_cancel),
-    E.Transpose: (T.transpose_push, K.commutation_transpose, K.transpose_hadamard),
+            S.add_diag, S.add_hadamard_common, T.add_transpose_out, S.add_order, R.elementwise_cancel),
+    E.Transpose: (Y.transpose_symmetric, T.transpose_push, K.commutation_transpose, K.transpose_hadamard),
     E.Inverse: (T.inverse_rules,),
-    E.Hadamard: (F.hadamard_rules, F.hadamard_left, R.elementwise_cancel),
+    E.Hadamard: (F.hadamard_rules, F.hadamard_left, F.hadamard_sums_last, R.elementwise_cancel),
     E.HadPow: (F.hadpow_rules,),
     E.Power: (F.power_rules,),
-    E.Trace: (F.trace_rules,),
+    E.Trace: (F.trace_rules, F.trace_kron),
     E.Det: (F.det_rules,),
-    E.LogDet: (F.det_rules,),
-    E.Sum: (F.sum_rules,),
+    E.LogDet: (F.logdet_rules,),
+    E.Sum: (F.sum_rules, F.sum_kron),
     E.Unvec: (F.unvec_rules,),
     E.DiagMat: (F.diag_rules, K.diag_unit, K.diag_scalars),
     E.Apply: (F.apply_rules,),

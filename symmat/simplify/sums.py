@@ -9,6 +9,7 @@ from collections import defaultdict
 from fractions import Fraction
 
 from ..tree import expr as E
+from .functions import hadamard_factors, hadamard_of
 from .terms import is_negative, mk_add, mk_mul, scale, split_coef
 
 
@@ -97,3 +98,50 @@ def add_order(e):
             terms[i], terms[j] = terms[j], terms[i]
     terms = [t for t in terms if not is_negative(t)] + [t for t in terms if is_negative(t)]
     return e if tuple(terms) == e.args else E.Add(*terms)
+
+
+def add_diag(e):
+    """diag(a) + c diag(b) = diag(a + c b): the diagonal matrices of a sum add their diagonals."""
+    idx = [i for i, t in enumerate(e.args) if isinstance(split_coef(t)[1], E.DiagMat)]
+    if len(idx) < 2:
+        return e
+    inner = E.Add(*[scale(c, r.args[0]) for c, r in (split_coef(e.args[i]) for i in idx)])
+    terms = [E.DiagMat(inner) if i == idx[0] else t for i, t in enumerate(e.args) if i not in idx[1:]]
+    return mk_add(terms, e.shape)
+
+
+def add_hadamard_common(e):
+    """A ⊙ B ⊙ C - A ⊙ B ⊙ D = A ⊙ B ⊙ (C - D): factors common to every term of an element-wise sum pulled out."""
+    if e.is_scalar:
+        return e
+    parts = []
+    for t in e.args:
+        c, rest = split_coef(t)
+        if rest is None or rest.is_scalar:
+            return e
+        parts.append((c, hadamard_factors(rest)))
+    if all(len(fs) == 1 for _, fs in parts):
+        return e
+    common = parts[0][1]
+    for _, fs in parts[1:]:
+        pool = list(fs)
+        common = [f for f in common if f in pool and not pool.remove(f)]
+    if not common:
+        return e
+    rests = []
+    for c, fs in parts:
+        pool = list(fs)
+        for f in common:
+            pool.remove(f)
+        if not pool:
+            return e   # A - A ⊙ I stays: A ⊙ (1 - I) reads worse
+        rests.append(scale(c, hadamard_of(pool)))
+    return E.Hadamard(hadamard_of(common), E.Add(*rests))
+
+
+def collect_terms(terms, shape):
+    """The sum of `terms` with repeated ones collected (2 A x for A x + A x) and nothing else rewritten."""
+    terms = list(terms)
+    if len(terms) < 2:
+        return mk_add(terms, shape)
+    return add_like_terms(E.Add(*terms))

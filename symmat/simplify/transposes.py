@@ -1,10 +1,17 @@
-"""Rules for transposes and inverses: pushed down onto names.
+"""Rules for transposes and inverses: pushed down onto names, gathered over a sum.
 
 `(A B)ᵀ = Bᵀ Aᵀ`, `(Aᵀ)ᵀ = A`, `Sᵀ = S` for a symmetric S, `(Xᵀ)⁻¹ = X⁻ᵀ`,
-`(X⁻¹)⁻¹ = X`. What counts as symmetric is decided in `symmetry`.
+`(X⁻¹)⁻¹ = X`. A sum is the one place a transpose stays on top: a textbook
+writes `(x - μ)ᵀ`, not `xᵀ - μᵀ`, so a row that is a sum of transposes is gathered,
+`xᵀ - μᵀ = (x - μ)ᵀ` (`add_transpose_out`), and `(x - μ)ᵀ` is not pushed
+down unless a term gets simpler by it (a transpose, a 1×1 term). The
+transpose of a matrix sum is pushed down as before: `Aᵀ + Bᵀ`. What counts as symmetric is decided
+in `symmetry`.
 """
 
 from ..tree import expr as E
+from .symmetry import is_symmetric
+from .terms import scale, split_coef
 
 
 def _transpose_of(x):
@@ -23,6 +30,8 @@ def _transpose_of(x):
     if t is E.Ones and x.shape[1] != 1:
         return E.Ones((x.shape[1], x.shape[0]))
     if t is E.Add:
+        if x.shape[1] == 1 and all(_stays_transposed(a) for a in x.args):
+            return None
         return E.Add(*[E.Transpose(a) for a in x.args])
     if t is E.Neg:
         return E.Neg(E.Transpose(x.args[0]))
@@ -36,19 +45,42 @@ def _transpose_of(x):
         return E.Power(E.Transpose(x.args[0]), x.params[0])
     if t is E.Matrix:
         return E.Matrix([list(col) for col in zip(*x.rows())])
-    if t is E.Inverse and _symmetric(x.args[0]):
+    if t is E.Inverse and is_symmetric(x.args[0]):
         return x
     return None
 
 
-def _symmetric(x):
-    return isinstance(x, E.Var) and x.has("symmetric") or isinstance(x, (E.Identity, E.DiagMat))
+def untransposed(t):
+    """u with t = uᵀ and fewer transposes written (x for xᵀ, B A for Aᵀ Bᵀ, -x for -xᵀ), else None."""
+    c, rest = split_coef(t)
+    if rest is None or rest.is_scalar:
+        return None
+    if isinstance(rest, E.Transpose):
+        return scale(c, rest.args[0])
+    if isinstance(rest, E.Mul) and all(isinstance(a, E.Transpose) for a in rest.chain):
+        return scale(c, E.Mul(*(rest.scalars + [a.args[0] for a in reversed(rest.chain)])))
+    return None
+
+
+def _stays_transposed(t):
+    """True when tᵀ is no simpler than t: not 1×1, not symmetric, not itself a transpose."""
+    return not t.is_scalar and untransposed(t) is None and not is_symmetric(t)
 
 
 def transpose_push(e):
-    """(A B)ᵀ = Bᵀ Aᵀ, (Aᵀ)ᵀ = A, (A + B)ᵀ = Aᵀ + Bᵀ, Sᵀ = S for a symmetric S, sᵀ = s for a scalar."""
+    """(A B)ᵀ = Bᵀ Aᵀ, (Aᵀ)ᵀ = A, (A + Aᵀ)ᵀ = Aᵀ + A, Sᵀ = S for a symmetric S, sᵀ = s for a scalar."""
     out = _transpose_of(e.args[0])
     return e if out is None else out
+
+
+def add_transpose_out(e):
+    """aᵀ + bᵀ = (a + b)ᵀ for a row: xᵀ - μᵀ = (x - μ)ᵀ, wᵀ Xᵀ - yᵀ = (X w - y)ᵀ."""
+    if e.is_scalar or e.shape[0] != 1:
+        return e
+    inner = [untransposed(t) for t in e.args]
+    if any(u is None for u in inner):
+        return e
+    return E.Transpose(E.Add(*inner))
 
 
 def inverse_rules(e):
