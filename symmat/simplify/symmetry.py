@@ -76,7 +76,7 @@ def _palindrome(chain):
 def _closed_under_transpose(terms):
     """Every term symmetric, or paired with its transpose at the same coefficient."""
     pool = [split_coef(t) for t in terms]
-    rest = [(c, r) for c, r in pool if r is None or not is_symmetric(r)]
+    rest = [(c, r) for c, r in pool if r is not None and not r.is_scalar and not is_symmetric(r)]
     keys = {}
     for c, r in rest:
         keys[(c, r)] = keys.get((c, r), 0) + 1

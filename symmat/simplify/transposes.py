@@ -3,9 +3,10 @@
 `(A B)ᵀ = Bᵀ Aᵀ`, `(Aᵀ)ᵀ = A`, `Sᵀ = S` for a symmetric S, `(Xᵀ)⁻¹ = X⁻ᵀ`,
 `(X⁻¹)⁻¹ = X`. A sum is the one place a transpose stays on top: a textbook
 writes `(x - μ)ᵀ`, not `xᵀ - μᵀ`, so a row that is a sum of transposes is gathered,
-`xᵀ - μᵀ = (x - μ)ᵀ` (`add_transpose_out`), and `(x - μ)ᵀ` is not pushed
-down unless a term gets simpler by it (a transpose, a 1×1 term). The
-transpose of a matrix sum is pushed down as before: `Aᵀ + Bᵀ`. What counts as symmetric is decided
+`xᵀ - μᵀ = (x - μ)ᵀ`, `wᵀ Xᵀ - yᵀ = (X w - y)ᵀ` (`add_transpose_out`), when
+every matrix factor is a plain name; the same test keeps `(x - μ)ᵀ` from
+being pushed back down. Any other transpose of a sum is pushed down as
+before: `Aᵀ + Bᵀ`, `(2 Xᵀ r + λ w)ᵀ = 2 rᵀ X + λ wᵀ`. What counts as symmetric is decided
 in `symmetry`.
 """
 
@@ -30,7 +31,7 @@ def _transpose_of(x):
     if t is E.Ones and x.shape[1] != 1:
         return E.Ones((x.shape[1], x.shape[0]))
     if t is E.Add:
-        if x.shape[1] == 1 and all(_stays_transposed(a) for a in x.args):
+        if x.shape[1] == 1 and all(_plain(a) for a in x.args):
             return None
         return E.Add(*[E.Transpose(a) for a in x.args])
     if t is E.Neg:
@@ -51,20 +52,35 @@ def _transpose_of(x):
 
 
 def untransposed(t):
-    """u with t = uᵀ and fewer transposes written (x for xᵀ, B A for Aᵀ Bᵀ, -x for -xᵀ), else None."""
+    """u with t = uᵀ for a term of a row gathered under one transpose, else None.
+
+    c xᵀ → c x and c wᵀ Xᵀ → c X w for plain names (`_plain`); (a - b)ᵀ → a - b.
+    """
     c, rest = split_coef(t)
     if rest is None or rest.is_scalar:
         return None
+    if isinstance(rest, E.Transpose) and isinstance(rest.args[0], E.Add):
+        return scale(c, rest.args[0]) if all(_plain(a) for a in rest.args[0].args) else None
+    chain = rest.chain if isinstance(rest, E.Mul) else [rest]
+    if not all(isinstance(a, E.Transpose) and _name(a.args[0]) for a in chain):
+        return None
     if isinstance(rest, E.Transpose):
         return scale(c, rest.args[0])
-    if isinstance(rest, E.Mul) and all(isinstance(a, E.Transpose) for a in rest.chain):
-        return scale(c, E.Mul(*(rest.scalars + [a.args[0] for a in reversed(rest.chain)])))
-    return None
+    return scale(c, E.Mul(*(rest.scalars + [a.args[0] for a in reversed(chain)])))
 
 
-def _stays_transposed(t):
-    """True when tᵀ is no simpler than t: not 1×1, not symmetric, not itself a transpose."""
-    return not t.is_scalar and untransposed(t) is None and not is_symmetric(t)
+def _name(a):
+    """A plain matrix or vector name, not symmetric: its transpose is written Aᵀ."""
+    return isinstance(a, E.Var) and not a.is_scalar and not a.has("symmetric")
+
+
+def _plain(t):
+    """c · scalars · A B … x with plain names only: the terms of a column kept under a transpose."""
+    c, rest = split_coef(t)
+    if rest is None or rest.is_scalar:
+        return False
+    chain = rest.chain if isinstance(rest, E.Mul) else [rest]
+    return all(_name(a) for a in chain)
 
 
 def transpose_push(e):
