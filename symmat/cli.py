@@ -110,15 +110,8 @@ def _seconds(text):
 
 
 def _sizes(text):
-    if not text:
-        return None
-    out = {}
-    for part in text.split(","):
-        name, _, value = part.partition("=")
-        if not value.strip().isdigit():
-            raise SymmatError(f"--size expects name=number pairs like m=2,n=4, not {part.strip()!r}")
-        out[name.strip()] = int(value)
-    return out
+    """--size "m=2,n=4" as a dict; a size given twice with different values is an error."""
+    return api.parse_sizes(text) if text else None
 
 
 def main(argv=None):

@@ -21,7 +21,7 @@ from .calculus.explicit import multiply_out
 from .calculus.gradient import absorbed, constrained, gradient, partial_sym, prepare, value_sym
 from .calculus.jacobian import hessian, jacobian, scalar_jacobian
 from .errors import DerivativeError, LimitError
-from .reading import Limits, parse_expression
+from .reading import Limits, parse_with_info
 from .result import Derivative, DerivativeSet, Step, Sym
 from .simplify import BUDGET, DEADLINE, simplify
 from .tree import expr as E
@@ -43,14 +43,14 @@ def derive(kind, f, wrt, where=None, layout="mixed", symmetric="sym", limits=Non
     if kind not in KINDS:
         raise DerivativeError(f"unknown kind of derivative {kind!r}: choose one of {', '.join(KINDS)}")
     limits = limits or Limits()
-    fx = f if isinstance(f, E.Expr) else parse_expression(f, where=where, limits=limits)
+    fx, decls = (f, {}) if isinstance(f, E.Expr) else parse_with_info(f, where=where, limits=limits)
     names = _names(wrt)
     spellings = spellings_of(fx)
     token = BUDGET.set(limits.max_rewrites)
     clock = DEADLINE.set((time.monotonic() + limits.derive_timeout, limits.derive_timeout))
     try:
         with speaking(spellings):   # messages name variables as typed
-            results = [_derive_one(kind, fx, find_var(fx, n), layout, symmetric, check) for n in names]
+            results = [_derive_by(kind, fx, n, decls, layout, symmetric, check) for n in names]
     finally:
         BUDGET.reset(token)
         DEADLINE.reset(clock)
@@ -59,6 +59,65 @@ def derive(kind, f, wrt, where=None, layout="mixed", symmetric="sym", limits=Non
     if isinstance(wrt, str) and len(names) == 1:
         return results[0]
     return DerivativeSet(results)
+
+
+def _derive_by(kind, f, name, decls, layout, symmetric, check):
+    """The derivative of f by the variable `name`, or by the entries of a matrix declared as
+    an explicit matrix of scalar names (``where A = [a b; c d]``, SPEC §1.3)."""
+    explicit = explicit_entries(decls, name)
+    if explicit is not None and not any(v.name == canonical(name) for v in f.variables()):
+        return _by_entries(kind, f, name, *explicit, layout, symmetric, check)
+    return _derive_one(kind, f, find_var(f, name), layout, symmetric, check)
+
+
+def explicit_entries(decls, name):
+    """(entry names row by row, shape) of `name` declared as an explicit matrix, or None."""
+    if not isinstance(name, str):
+        return None
+    d = decls.get(canonical(name))
+    if d is None or d.value is None or getattr(d.value, "op", None) != "Matrix":
+        return None
+    entries = []
+    for raw in d.value.args:
+        if raw.op not in ("name", "Var"):   # a typed reading settles a name's op to Var
+            raise DerivativeError(f"{name.strip()} is declared as an explicit matrix with an entry that is not "
+                                  f"a name: the derivative by it is taken by its entries, which must be "
+                                  f"distinct scalar names such as [a b; c d]")
+        entries.append(canonical(raw.params[0]))
+    if len(set(entries)) != len(entries):
+        raise DerivativeError(f"the entries of {name.strip()} are not distinct names, so they cannot be "
+                              f"varied one at a time")
+    return entries, tuple(d.value.params)
+
+
+def _by_entries(kind, f, name, entries, shape, layout, symmetric, check):
+    """∂f/∂A for A = [a b; c d]: the explicit matrix of the partial derivatives ∂f/∂a, ∂f/∂b, …"""
+    typed = name.strip()
+    if kind not in ("grad", "derivative") or not f.is_scalar:
+        raise DerivativeError(f"{typed} is an explicit matrix: symmat differentiates a scalar function by "
+                              f"it (the matrix of partial derivatives by its entries); use grad")
+    variables = {v.name: v for v in f.variables()}
+    by_entry = [_derive_one("grad", f, variables[e], "mixed", symmetric, check) if e in variables else None
+                for e in entries]
+    parts = [d.result if d is not None else E.Const(0) for d in by_entry]
+    m, n = shape
+    G = simplify(E.Matrix([parts[i * n:(i + 1) * n] for i in range(m)]))
+    wrt = E.Var(canonical(name), shape)
+    steps = [Step(value_sym(), f),
+             Step(wrt, E.Matrix([[variables.get(e, E.Var(e, (1, 1))) for e in entries[i * n:(i + 1) * n]]
+                                 for i in range(m)]), "explicit matrix",
+                  identities=["the derivative by it is the matrix of the partial derivatives by its entries"])]
+    steps += [Step(partial_sym(variables.get(e, E.Var(e, (1, 1)))), p, "partial derivative")
+              for e, p in zip(entries, parts)]
+    if layout == "numerator":
+        G = simplify(E.Transpose(G))
+    steps.append(Step(partial_sym(wrt), G, "the matrix of the partial derivatives" +
+                      (", transposed (numerator layout)" if layout == "numerator" else ""), implies=True))
+    result = Derivative("grad", f, wrt, G, layout, symmetric, steps,
+                        notes=[f"{shown(wrt.name)} is an explicit matrix: the result is the matrix of the "
+                               f"partial derivatives by its entries"])
+    result.by_entry = [d for d in by_entry if d is not None]   # verification checks these one by one
+    return result
 
 
 def find_var(f, name):

@@ -6,6 +6,7 @@ These are plain records. They are filled by `pipeline`; they print through
 evaluate through `numeric` (NumPy, loaded only when a number is asked for).
 """
 
+from .errors import SymmatError
 from .tree import expr as E
 from .tree.names import shown, speaks
 from .tree.shapes import fmt_shape
@@ -188,6 +189,8 @@ class Derivative:
     def to_numpy(self, name=None):
         """Python source of a NumPy function computing the result."""
         from .printing.numpy_src import to_numpy  # code generation only on request
+        if name is not None and not (isinstance(name, str) and name.isidentifier()):
+            raise SymmatError(f"the function's name must be a Python identifier, not {name!r}"[:200])
         return to_numpy(self.result, name=name or f"d_{self.wrt.name}")
 
     @speaks

@@ -9,6 +9,7 @@ right, in parentheses. Nothing here computes: the lines come from `calculus`.
 
 import re
 
+from ..tree.names import shown
 from .latex import name as latex_name
 from .latex import to_latex
 from .text import to_text
@@ -28,7 +29,8 @@ MAX_PAD = 60   # the annotation column stops moving right after this many charac
 
 
 def _x(name, vec, ascii=False):
-    """x, or vec(X)."""
+    """x, or vec(X) (the name as the user typed it)."""
+    name = shown(name)
     return f"vec({name})" if vec else name
 
 
@@ -51,6 +53,7 @@ def sym_text(s, ascii=False):
 
 
 def _lx(name, vec):
+    name = shown(name)   # as the user typed it
     return f"\\operatorname{{vec}}({latex_name(name)})" if vec else latex_name(name)
 
 
