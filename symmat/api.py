@@ -12,7 +12,7 @@ argument and what it takes.
 import math
 import numbers
 
-from .errors import DerivativeError, LimitError, ShapeError
+from .errors import DerivativeError, LimitError, ParseError, ShapeError
 
 
 def parse(text, where=None, limits=None):
@@ -86,6 +86,8 @@ def check(f, wrt, claim, where=None, layout="mixed", symmetric="sym", limits=Non
     from .checking import check as _check  # SymPy for the exact phase: loaded only to check
     if not isinstance(wrt, str) or not wrt.strip():
         raise DerivativeError(f"wrt must be the name of a variable, not {_what(wrt)}")
+    if where is not None and not isinstance(where, str):
+        raise ParseError(f"the where declarations must be a string, not {type(where).__name__}")
     timeout = None if timeout is None else _seconds("timeout", timeout)
     max_size = None if max_size is None else _count("max_size", max_size)
     limits = _limits(limits)
