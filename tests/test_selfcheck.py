@@ -1,0 +1,172 @@
+"""The numeric self-check (issue 10 "False alarms", issue 14): right answers pass, wrong ones are
+refused with a message that says what disagreed where, and the check stays inside the derivation's
+deadline and memory. Each case runs through the API and the command line."""
+
+import pytest
+
+import gen
+from symmat import api
+from symmat.errors import InternalError, LimitError
+from symmat.numeric import selfcheck as sc
+from symmat.reading import Limits
+from symmat.result import Derivative
+from symmat.simplify import simplify
+from symmat.tree import expr as E
+
+
+def cli(*argv, timeout=30.0):
+    status, out, err, seconds, hung = gen.run_cli(list(argv), timeout=timeout)
+    assert not hung, f"no answer within {timeout} s"
+    return status, out, err
+
+
+def inconclusive(r):
+    return [n for n in r.notes if "inconclusive" in n]
+
+
+# (kind, f, wrt, where): right answers the self-check used to refuse with exit 3
+FALSE_ALARMS = [
+    ("grad", "||(I - X inv(X^T X) X^T) y||^2", "y", None),       # X 2×3 made XᵀX singular
+    ("grad", "y^T X (X^T X)^{-1} X^T y", "y", None),
+    ("grad", "sin(det(U)^3)", "U", "U: 3x3"),                      # det³ ~ 1e5: steps of 1e-6 too coarse
+    ("hessian", "sum(softplus(cos(sigmoid(tanh(sin(exp(A x)))))))", "A", None),
+    ("hessian", "tan(3 λ)", "λ", None),                            # near the pole at π/2
+    ("derivative", "(Z^{-1})^{-1} - Z", "Z", "Z: 3x3"),           # exactly 0 after cancellation
+    ("grad", "tr(X X^{-1}) + sum(exp(x) - exp(x))", "x", None),    # 0, while f rounds at ~1e-16 n
+]
+
+
+@pytest.mark.parametrize("kind, f, wrt, where", FALSE_ALARMS)
+def test_right_answers_pass_through_the_api(kind, f, wrt, where):
+    r = getattr(api, kind)(f, wrt=wrt, where=where)
+    assert not inconclusive(r), r.notes
+    if kind == "grad":
+        assert gen.check_derivative(gen.case_of(f, wrt, where=where), kind).status in ("ok", "domain")
+
+
+@pytest.mark.parametrize("kind, f, wrt, where", FALSE_ALARMS)
+def test_right_answers_pass_through_the_cli(kind, f, wrt, where):
+    status, out, err = cli(kind, f, "--wrt", wrt, *(["--where", where] if where else []))
+    assert status == 0, err
+    assert "inconclusive" not in out and "bug" not in err
+
+
+def test_gram_matrices_are_inverted_at_full_rank():
+    """The sizes are permuted until X is tall: then XᵀX is invertible and the check judges."""
+    r = api.grad("y^T X (X^T X)^{-1} X^T y", wrt="y", check=False)
+    sizes = list(sc._size_choices(r))
+    assert sizes[0]["m"] < sizes[0]["n"] or sizes[0]["n"] < sizes[0]["m"]
+    assert any(s != sizes[0] for s in sizes[1:3])
+    sc.selfcheck(r)
+    assert not inconclusive(r)
+
+
+# ----------------------------------------------------------------- wrong answers are still refused
+
+def _tampered(r, result):
+    return Derivative(r.kind, r.f, r.wrt, result, r.layout, r.symmetric, r.steps)
+
+
+@pytest.mark.parametrize("kind, f, wrt, change", [
+    ("grad", "x^T A x", "x", lambda G: E.Mul(E.Const(2), G)),
+    ("grad", "x^T A x", "x", lambda G: simplify(E.Mul(E.Transpose(E.Var("A", ("n", "n"))), E.Var("x", ("n", 1))))),
+    ("grad", "tr(A X B)", "X", lambda G: simplify(E.Neg(G))),
+    ("hessian", "x^T A x", "x", lambda G: E.Var("A", ("n", "n"))),
+    ("hessian", "sum(exp(A x))", "x", lambda G: simplify(E.Mul(E.Const(2), G))),
+    ("jacobian", "A x", "x", lambda G: E.Mul(E.Const(3), G)),
+])
+def test_wrong_answers_are_refused_saying_what_disagreed(kind, f, wrt, change):
+    r = getattr(api, kind)(f, wrt=wrt)
+    with pytest.raises(InternalError) as info:
+        sc.selfcheck(_tampered(r, change(r.result)))
+    msg = str(info.value)
+    assert "own check failed" in msg and "two random instances" in msg
+    assert "at sizes" in msg and "from the closed form against" in msg
+    assert "bug" not in msg
+
+
+def test_a_wrong_answer_by_a_symmetric_matrix_is_refused():
+    r = api.grad("tr(A S)", wrt="S", where="S: symmetric")
+    assert not inconclusive(r)
+    with pytest.raises(InternalError):
+        sc.selfcheck(_tampered(r, E.Var("A", r.result.shape)))   # the entrywise answer in the sym convention
+
+
+def test_a_wrong_answer_by_a_diagonal_matrix_is_refused():
+    """Off-diagonal entries must be 0: a random combination of columns sees them too."""
+    r = api.grad("tr(A D)", wrt="D", where="D: diagonal")
+    with pytest.raises(InternalError):
+        sc.selfcheck(_tampered(r, E.Transpose(E.Var("A", r.result.shape))))
+
+
+def test_a_small_wrong_gradient_is_refused():
+    """Relative, not absolute: a gradient of size ~1e-10 that is wrong by a factor is seen."""
+    r = api.grad("exp(-30 x^T x)", wrt="x")
+    with pytest.raises(InternalError):
+        sc.selfcheck(_tampered(r, simplify(E.Mul(E.Const(2), r.result))))
+
+
+def test_one_disagreement_is_not_enough():
+    """An instance that disagrees is confirmed at another before a refusal; two agreeing instances
+    after it overrule it."""
+    r = api.grad("x^T A x", wrt="x")
+    calls = []
+    real = sc._judge
+
+    def judge(*a):
+        calls.append(1)
+        return "made up" if len(calls) == 1 else real(*a)
+
+    sc._judge, old = judge, sc._judge
+    try:
+        sc.selfcheck(r)
+    finally:
+        sc._judge = old
+    assert len(calls) == 3 and not inconclusive(r)
+
+
+# ----------------------------------------------------------------- inside the derivation's limits
+
+def kron_power(k):
+    text = "A"
+    for _ in range(k - 1):
+        text = f"kron(A, {text})"
+    return f"sum({text})"
+
+
+def test_nested_kronecker_products_stay_within_memory():
+    """6 copies once built 3.9 GB of intermediates and ended in MemoryError."""
+    status, out, err = cli("grad", kron_power(6), "--wrt", "A")
+    assert status == 0, err
+    assert "gradient by A" in out
+
+
+def test_the_check_honours_the_derivation_deadline():
+    r = api.grad(kron_power(3), wrt="A", check=False)
+    from symmat.simplify import DEADLINE
+    token = DEADLINE.set((0.0, 0.5))   # a deadline already past
+    try:
+        with pytest.raises(LimitError, match="--derive-timeout"):
+            sc.selfcheck(r)
+    finally:
+        DEADLINE.reset(token)
+
+
+def test_too_large_to_check_says_so():
+    r = api.grad("sum(X)", wrt="X", where="X: 1000x1000", check=False)
+    sc.selfcheck(r)
+    assert inconclusive(r) and "too large" in inconclusive(r)[0]
+
+
+def test_declared_sizes_above_six_are_checked():
+    """X: 100x3 was skipped (the size helper refused sizes above 6): now it is checked."""
+    r = api.grad("1/2 ||X w - y||^2", wrt="w", where="X: 100x3")
+    assert not inconclusive(r)
+    with pytest.raises(InternalError):
+        sc.selfcheck(_tampered(r, simplify(E.Neg(r.result))))
+
+
+def test_limits_are_the_derivations():
+    """--derive-timeout covers the check: a tiny limit ends in a LimitError, not a hang."""
+    with pytest.raises(LimitError):
+        api.hessian(kron_power(4), wrt="A", limits=Limits(derive_timeout=1e-6))
