@@ -40,11 +40,7 @@ UNSUPPORTED = collections.Counter()
 
 # (predicate(case, outcome), reason): known defects, each with a strict xfail in test_regressions.py.
 # Remove an entry when its regression test is flipped.
-KNOWN = [
-    (lambda c, o: o.status == "refused" and o.kind == "hessian",
-     "the Hessian self-check's second differences are noisy near poles (tan); "
-     "see test_regressions.py::test_selfcheck_second_differences_near_a_pole"),
-]
+KNOWN = []   # the Hessian self-check near poles (tan) was fixed with test_selfcheck_second_differences_near_a_pole
 
 
 def known(case, outcome):

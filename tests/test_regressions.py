@@ -311,10 +311,8 @@ def test_common_factor_ignores_broadcast_terms(text):
     assert oracle(text, wrt).status == "ok"
 
 
-@pytest.mark.xfail(strict=True, reason="the Hessian self-check's second differences of tan(3 λ) at its "
-                                       "instance (λ ≈ 1, near the pole at π/2) miss TOL_SECOND = 1e-4 by a "
-                                       "hair (1.3e-4) and the right answer 18 sin(3λ)/cos(3λ)³ is refused "
-                                       "(exit 3); estimate the FD error from two step sizes")
+# Fixed by the self-check of issue 10: the error of the second differences is estimated from successive
+# step sizes, and the step where it is least is used (18 sin(3λ)/cos(3λ)³ is accepted).
 def test_selfcheck_second_differences_near_a_pole():
     status, out, err = cli("hessian", "tan(3 λ)", "--wrt", "λ")
     assert status == 0, err
