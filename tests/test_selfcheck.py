@@ -170,3 +170,12 @@ def test_limits_are_the_derivations():
     """--derive-timeout covers the check: a tiny limit ends in a LimitError, not a hang."""
     with pytest.raises(LimitError):
         api.hessian(kron_power(4), wrt="A", limits=Limits(derive_timeout=1e-6))
+
+
+def test_verification_refuses_a_huge_expansion_at_once():
+    """10 nested copies expanded 60M SymPy entries and ran past every limit (issue 10)."""
+    r = api.grad(kron_power(10), wrt="A")
+    with pytest.raises(LimitError, match="--size"):
+        api.verify(r, timeout=5)
+    status, out, err = cli("grad", kron_power(10), "--wrt", "A", "--verify")
+    assert status == 2 and "--size" in err

@@ -6,8 +6,24 @@ and the element-by-element table a teacher would write on the board."""
 import numpy as np
 import sympy
 
+from ..errors import LimitError
 from ..tree import expr as E
+from ..tree.sizes import concrete_shape
 from .expand import concrete_sizes, expand, symbol_env, variables_of
+
+MAX_ENTRIES = 20_000     # the largest intermediate expanded into SymPy entries (nested ⊗ grow past any budget)
+
+
+def refuse_huge(exprs, sizes):
+    """A LimitError, before anything is expanded, when an intermediate would exceed MAX_ENTRIES."""
+    for e in exprs:
+        for node in e.walk():
+            m, n = concrete_shape(node.shape, sizes)
+            if m * n > MAX_ENTRIES:
+                at = ", ".join(f"{k}={v}" for k, v in sizes.items()) or "the declared sizes"
+                raise LimitError(f"verification would expand an intermediate of {m}×{n} entries at {at} "
+                                 f"(at most {MAX_ENTRIES}); choose smaller sizes with --size")
+
 
 class Instance:
     """The concrete instance: sizes, entry symbols, f expanded, the variable X."""
@@ -19,6 +35,7 @@ class Instance:
         self.f, self.wrt = result.f, result.wrt
         exprs = [self.f, result.result, self.wrt]
         self.sizes = concrete_sizes(exprs, sizes, max_size)
+        refuse_huge(exprs, self.sizes)
         self.variables = variables_of(exprs)
         self.env = symbol_env(self.variables, self.sizes)
         self.F = expand(self.f, self.env, self.sizes)
