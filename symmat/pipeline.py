@@ -23,7 +23,7 @@ from .calculus.jacobian import hessian, jacobian, scalar_jacobian
 from .errors import DerivativeError, LimitError
 from .reading import Limits, parse_with_info
 from .result import Derivative, DerivativeSet, Step, Sym
-from .simplify import BUDGET, DEADLINE, simplify
+from .simplify import BUDGET, DEADLINE, SHARED, simplify
 from .tree import expr as E
 from .tree.names import canonical, shown, speaking, spellings_of
 from .tree.shapes import fmt_shape
@@ -48,12 +48,14 @@ def derive(kind, f, wrt, where=None, layout="mixed", symmetric="sym", limits=Non
     spellings = spellings_of(fx)
     token = BUDGET.set(limits.max_rewrites)
     clock = DEADLINE.set((time.monotonic() + limits.derive_timeout, limits.derive_timeout))
+    memo = SHARED.set({})   # one derivation's simplify calls share their fixed points
     try:
         with speaking(spellings):   # messages name variables as typed
             results = [_derive_by(kind, fx, n, decls, layout, symmetric, check) for n in names]
     finally:
         BUDGET.reset(token)
         DEADLINE.reset(clock)
+        SHARED.reset(memo)
     for r in results:
         r.spellings = spellings
     if isinstance(wrt, str) and len(names) == 1:
