@@ -13,6 +13,7 @@ import re
 from fractions import Fraction
 
 from ..tree import expr as E
+from ..tree.rules import node_table
 from ..tree.names import GREEK_SPELLED, shown, speaking_for
 from ..tree.shapes import fmt_dim
 from . import precedence as P
@@ -249,7 +250,7 @@ def _apply(e, p):
     return p.call(APPLY.get(e.fn) or operator(e.fn), x)
 
 
-RULES = {
+RULES = node_table({
     E.Var: _var, E.Differential: _differential, E.Const: _const, E.Size: _size,
     E.Identity: _identity, E.Ones: _ones, E.Zero: _zero, E.Basis: _basis,
     E.Commutation: _commutation, E.Matrix: _matrix,
@@ -262,4 +263,4 @@ RULES = {
     E.DiagMat: _function(operator("diag")), E.DiagVec: _function(operator("diag")),
     E.Vec: _function(operator("vec")), E.Unvec: _function(operator("unvec")), E.Apply: _apply,
     E.Softmax: _function(operator("softmax")), E.LogSumExp: _function(operator("logsumexp")),
-}
+})

@@ -12,6 +12,7 @@ import sys
 from fractions import Fraction
 
 from ..tree import expr as E
+from ..tree.rules import node_table
 from ..tree.names import GREEK_SPELLED, shown, speaking_for
 from ..tree.shapes import fmt_dim
 from . import precedence as P
@@ -311,7 +312,7 @@ def _apply(e, p):
     return p.call(name, e.args[0])
 
 
-RULES = {
+RULES = node_table({
     E.Var: _var, E.Differential: _differential, E.Const: _const, E.Size: _size,
     E.Identity: _identity, E.Ones: _ones, E.Zero: _zero, E.Basis: _basis,
     E.Commutation: _commutation, E.Matrix: _matrix,
@@ -322,4 +323,4 @@ RULES = {
     E.Sum: _function("sum"), E.Mean: _function("mean"), E.DiagMat: _function("diag"),
     E.DiagVec: _function("diag"), E.Vec: _function("vec"), E.Unvec: _function("unvec"), E.Apply: _apply,
     E.Softmax: _function("softmax"), E.LogSumExp: _function("logsumexp"),
-}
+})

@@ -33,6 +33,7 @@ import sympy
 
 from ..tree import expr as E
 from ..errors import ShapeError, SymmatError
+from ..tree.rules import node_table
 from ..tree.shapes import fmt_shape
 from ..tree.walk import fold
 from ..tree.sizes import concrete_shape, concrete_sizes, dim, size_order  # noqa: F401  (re-exported for the proof stage)
@@ -450,7 +451,7 @@ def _logsumexp(e, a, c):
     return _one(sympy.log(sum(a[0].applyfunc(sympy.exp))))
 
 
-RULES = {
+RULES = node_table({
     E.Var: _var, E.Differential: _differential, E.Const: _const, E.Size: _size, E.Identity: _identity,
     E.Ones: _ones, E.Zero: _zero, E.Basis: _basis, E.Commutation: _commutation,
     E.Matrix: _matrix, E.Add: _add, E.Neg: _neg, E.Mul: _mul, E.Div: _div,
@@ -459,4 +460,4 @@ RULES = {
     E.Det: _det, E.LogDet: _logdet, E.Norm: _norm, E.Sum: _sum, E.Mean: _mean,
     E.DiagMat: _diagmat, E.DiagVec: _diagvec, E.Vec: _vec, E.Unvec: _unvec, E.Apply: _apply,
     E.Softmax: _softmax, E.LogSumExp: _logsumexp,
-}
+})

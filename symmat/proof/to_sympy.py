@@ -27,6 +27,7 @@ from sympy.matrices.expressions import (Determinant, HadamardPower, HadamardProd
 from sympy.matrices.expressions.diagonal import DiagMatrix, DiagonalOf
 
 from ..tree import expr as E
+from ..tree.rules import node_table
 from ..tree.walk import fold
 
 
@@ -239,7 +240,7 @@ def _matrix_only(fn, on_scalar):
     return lambda e, a: on_scalar(scalar(a[0])) if e.args[0].is_scalar else fn(a[0])
 
 
-RULES = {
+RULES = node_table({
     E.Var: _var, E.Differential: _differential, E.Const: _const,
     E.Identity: lambda e, a: Identity(dim(e.params[0])),
     E.Ones: lambda e, a: OneMatrix(*shape(e)),
@@ -259,4 +260,4 @@ RULES = {
     E.DiagVec: lambda e, a: DiagonalOf(a[0]),
     E.Vec: lambda e, a: Vec(a[0]) if not e.args[0].is_scalar else a[0],
     E.Apply: _apply, E.Softmax: _softmax, E.LogSumExp: _logsumexp,
-}
+}, complete=False)

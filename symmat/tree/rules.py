@@ -9,7 +9,13 @@ Two kinds of table, one module:
 * `rule_tuples({cls: (rule, …)})`: several rules per operator, tried in order
   (simplification); `do_one` is the combinator that applies the first rule
   of a tuple that changes a node.
+* `node_table({cls: fn})`: one function per node type, for the walks that
+  give every node a value (the printers, NumPy evaluation, SymPy expansion);
+  checked when built, and complete (every node type has a rule) unless
+  said otherwise, so a new node type cannot be forgotten by one of them.
 """
+
+from .expr import NODE_TYPES
 
 
 def named_rules():
@@ -57,3 +63,15 @@ def do_one(table, on_change=None):
                 return out
         return e
     return step
+
+
+def node_table(mapping, complete=True):
+    """The table {node class: function}, checked: functions only and, if `complete`, every node type."""
+    table = dict(mapping)
+    for cls, fn in table.items():
+        if not callable(fn):
+            raise TypeError(f"rule {fn!r} for {cls.__name__} is not a function")
+    missing = sorted(name for name, cls in NODE_TYPES.items() if cls not in table)
+    if complete and missing:
+        raise TypeError(f"no rule for {', '.join(missing)}")
+    return table
