@@ -9,6 +9,16 @@ prints how many were checked, wrong, crashed, unsupported, refused by
 symmat's own self-check, and the median time per expression, then the
 smallest example of each distinct failure.
 
+Names are passed as a person types them (SPEC §1.1): each variable of a
+case is renamed to a random spelling (``A_2``, ``W_{3}``, ``x_hat``,
+``alpha``, ``\\theta_1``, ``mu_0``, ``Sigma_1`` …), the expression goes to
+symmat as *text* in that spelling, the declarations (``where``) and ``wrt``
+in other spellings of the same names. A result whose read-as line, heading or
+symbol does not show the names as first typed, or whose function does not
+have the case's variables, or whose value cannot be evaluated under the typed
+names, is a name mismatch and counts as a failure. ``--canonical`` passes the
+tree itself, as before.
+
 Part 2 feeds `--hostile` pieces of hostile or malformed text to the command
 line in-process and prints how many were tried, rejected cleanly (exit 2, a
 one-line reason), accepted (valid by chance), ended in a traceback, an
@@ -38,7 +48,152 @@ import gen  # noqa: E402
 # kind of derivative → (weight, shape of f)
 KINDS = {"grad": (70, "scalar"), "jacobian": (10, "vector"), "derivative": (10, "matrix"),
          "hessian": (10, "scalar")}
-CHECKED = ("ok", "wrong", "caught", "refused")
+CHECKED = ("ok", "wrong", "caught", "refused", "name-mismatch")
+FAILURES = ("wrong", "crash", "rejected", "oracle-error", "hang", "refused", "name-mismatch")
+
+
+# ----------------------------------------------------------------- names as typed
+
+def spellings(name, shape, rnd):
+    """Several spellings of one new name for a variable of `shape` (all one canonical name)."""
+    d = rnd.randrange(0, 13)
+    if shape == (1, 1):
+        greek = rnd.choice(["alpha", "beta", "gamma", "theta", "lambda", "mu", "sigma_", "rho", "tau", "eta"])
+        greek = greek.rstrip("_")
+        if rnd.random() < 0.5:
+            return [greek, "\\" + greek] if greek != "sigma" else [f"sigma_{d}", f"\\sigma_{{{d}}}"]
+        return [f"{greek}_{d}", f"\\{greek}_{{{d}}}", f"{greek}{d}"]
+    if shape[1] == 1:
+        base = rnd.choice([name, name, "mu", "xi"])
+        if base == name and rnd.random() < 0.3:
+            return [f"{name}_hat", f"\\hat{{{name}}}"]
+        return [f"{base}_{d}", f"{base}_{{{d}}}", f"{base}{d}"] + ([f"\\{base}_{d}"] if base != name else [])
+    base = rnd.choice([name, name, name, "Sigma", "Lambda", "Omega"])
+    return [f"{base}_{d}", f"{base}_{{{d}}}", f"{base}{d}"] + ([f"\\{base}_{d}"] if base != name else [])
+
+
+class Typed:
+    """A case with its variables renamed to typed spellings: the text, where and wrt to give symmat."""
+
+    def __init__(self, case, rnd):
+        from symmat.tree import expr as E
+        from symmat.tree.names import canonical, display_spelling
+        from symmat.tree.walk import replace
+        self.original = case
+        mapping, self.typed, used = {}, {}, set()
+        for old, v in sorted(case.vars.items()):
+            for _ in range(20):
+                forms = spellings(old, v.shape if v.shape == (1, 1) else (2, v.shape[1]), rnd)
+                if canonical(forms[0]) not in used:
+                    break
+            new = canonical(forms[0])
+            used.add(new)
+            mapping[v] = E.Var(new, v.shape, v.props)
+            self.typed[new] = forms
+        self.rename = {old: mapping[v].name for old, v in case.vars.items()}
+        expr = replace(case.expr, mapping)
+        self.case = gen.Case(expr, {mapping[v].name: mapping[v] for v in case.vars.values()},
+                             {self.rename[n] for n in case.positive}, case.sizes, case.ops, case.seed,
+                             case.layout, case.symmetric, self.rename[case.wrt], case.extra)
+        self.first = {n: rnd.choice(forms) for n, forms in self.typed.items()}      # in the expression
+        self.shown = {n: display_spelling(t) for n, t in self.first.items()}       # what results must show
+        self.text = self._text(expr)
+        self.where = self._where(rnd)
+        self.wrt = rnd.choice(self.typed[self.case.wrt])
+        self.keys = {n: rnd.choice(forms) for n, forms in self.typed.items()}       # for evaluate
+
+    def _text(self, expr):
+        from symmat.printing.text import to_text
+        from symmat.tree.names import speaking
+        with speaking(self.first):
+            return to_text(expr)
+
+    def _where(self, rnd):
+        parts = []
+        for n, v in self.case.vars.items():
+            name = rnd.choice(self.typed[n])
+            r, c = v.shape
+            if (r, c) == (1, 1):
+                parts.append(f"{name}: scalar")
+            elif c == 1:
+                parts.append(f"{name}: vector({gen._fmt_dim(r)})")
+            else:
+                props = " ".join(sorted(v.props))
+                parts.append(f"{name}: {gen._fmt_dim(r)}x{gen._fmt_dim(c)}" + (f" {props}" if props else ""))
+        return ", ".join(parts)
+
+    def engine(self, checked):
+        """An engine for gen.check_derivative: symmat called on the typed text."""
+        from symmat import api
+
+        def run(kind, expr, wrt, layout, symmetric):
+            res = getattr(api, kind)(self.text, wrt=self.wrt, where=self.where, layout=layout,
+                                     symmetric=symmetric, check=checked)
+            self.case.extra["name_mismatch"] = self.mismatch(res)
+            self.case.extra["free_sizes"] = _free_sizes(res.f)
+            return res
+        return run
+
+    def mismatch(self, res):
+        """Why the result does not show or take the names as typed ('' if it does)."""
+        import numpy as np
+        from symmat.printing.notes import render_result
+        got = {v.name for v in res.f.variables()}
+        if got != set(self.case.vars):
+            return f"the text was read with variables {sorted(got)}, not {sorted(self.case.vars)}"
+        text = render_result(res, "text").splitlines()
+        shown_wrt = self.shown[self.case.wrt]
+        if not text[0].startswith("f = ") or any(_absent(s, text[0]) for s in self.shown.values()):
+            return f"the read-as line {text[0]!r} does not show the names as typed {sorted(self.shown.values())}"
+        if shown_wrt not in text[1] or shown_wrt not in res.heading():
+            return f"the result line {text[1]!r} does not name {shown_wrt}"
+        rng = np.random.default_rng(0)
+        values = gen.point(self.case, rng)
+        try:
+            got_value = res.evaluate({self.keys[n]: v for n, v in values.items()})
+        except Exception as exc:  # noqa: BLE001 - any failure under typed keys is a mismatch
+            if "not fixed by any given variable" in str(exc):
+                return ""
+            return f"evaluate with keys {sorted(self.keys.values())}: {type(exc).__name__}: {exc}"
+        if np.ndim(got_value) and not np.all(np.isfinite(got_value)):
+            return ""
+        return ""
+
+
+def _absent(name, line):
+    """True when `name` does not occur in `line` as a whole name."""
+    return re.search(r"(?<![\\w])" + re.escape(name) + r"(?![\\w])", line) is None
+
+
+def typed_case(i, seed, case, kind, timeout):
+    """Check `case` through its typed text; a name mismatch is a failure of its own."""
+    typed = Typed(case, random.Random(f"{seed}-names-{i}"))
+    out = gen.check_derivative(typed.case, kind, engine=typed.engine(checked=True))
+    if out.status == "selfcheck":      # was the formula that symmat's own check stopped really wrong?
+        again = gen.check_derivative(typed.case, kind, engine=typed.engine(checked=False))
+        out.status = {"ok": "refused", "wrong": "caught"}.get(again.status, "refused?" + again.status)
+    elif out.status in ("ok", "wrong") and typed.case.extra.get("name_mismatch"):
+        out.detail = typed.case.extra["name_mismatch"] + ("\n" + out.detail if out.detail else "")
+        out.status = "name-mismatch"
+    if out.status in ("rejected", "wrong", "name-mismatch") and (
+            typed.case.extra.get("free_sizes") or _unfixed_size(out.detail, typed.case)):
+        out.status = "unfixed"
+    out.detail = f"text {typed.text!r} where {typed.where!r} wrt {typed.wrt!r}\n" + out.detail
+    return out
+
+
+def _free_sizes(f):
+    """Sizes of f that no variable fixes (only an I or 𝟏 carries them)."""
+    fixed = {d for v in f.variables() for x in v.shape for d in gen._free_sizes(x)}
+    return {d for node in f.walk() for x in node.shape for d in gen._free_sizes(x)} - fixed
+
+
+def _unfixed_size(detail, case):
+    """True for a size the text leaves free (only an I or 𝟏 carries it: tr(I), 𝟏ᵀ 𝟏), a known limit
+    of the text form (tests/test_random_derivatives.py), not a misreading."""
+    from symmat.tree import expr as E
+    only_constants = any(isinstance(n, (E.Ones, E.Identity)) for n in case.expr.walk())
+    return only_constants and ("not a variable" in detail or "ShapeError" in detail)
 
 
 class Hang(BaseException):
@@ -49,7 +204,7 @@ def _alarm(signum, frame):
     raise Hang()
 
 
-def one_case(i, seed, timeout, kinds, engine):
+def one_case(i, seed, timeout, kinds, engine, canonical=False):
     """Draw case i and check it; returns (kind, outcome)."""
     rnd = random.Random(f"{seed}-{i}")
     names = [k for k in kinds]
@@ -59,7 +214,10 @@ def one_case(i, seed, timeout, kinds, engine):
         case.layout = "mixed" if case.layout == "denominator" else case.layout
     signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
-        out = gen.check_derivative(case, kind, engine=engine)
+        if canonical or engine is not None:
+            out = gen.check_derivative(case, kind, engine=engine)
+        else:
+            out = typed_case(i, seed, case, kind, timeout)
     except Hang:
         if "engine_seconds" in case.extra:       # symmat answered; the oracle was slow
             out = gen.Outcome("domain", "the oracle ran out of time", case.extra["engine_seconds"], case)
@@ -96,7 +254,7 @@ def run_derivatives(args):
     ops_seen = collections.Counter()
     t0 = time.perf_counter()
     for i in range(args.n):
-        kind, out = one_case(i, args.seed, args.timeout, args.kinds, engine)
+        kind, out = one_case(i, args.seed, args.timeout, args.kinds, engine, args.canonical)
         tally[out.status] += 1
         by_kind[kind][out.status] += 1
         ops_seen.update(out.case.ops)
@@ -104,7 +262,7 @@ def run_derivatives(args):
             times.append(out.seconds)
         if out.status == "unsupported":
             unsupported[unsupported_operator(out.detail)] += 1
-        if out.status not in ("ok", "domain", "unsupported", "limit"):
+        if out.status not in ("ok", "domain", "unsupported", "limit", "unfixed"):
             key = (kind,) + signature(out)
             if key not in examples or size(out.case.expr) < size(examples[key][1].case.expr):
                 examples[key] = (kind, out)
@@ -114,7 +272,8 @@ def run_derivatives(args):
     checked = sum(tally[s] for s in CHECKED)
     crashed = tally["crash"] + tally["rejected"] + tally["oracle-error"]
     print(f"random derivatives: {args.n} expressions in {wall:.1f} s (seed {args.seed}, "
-          f"{'without' if args.unchecked else 'with'} symmat's self-check)")
+          f"{'without' if args.unchecked else 'with'} symmat's self-check, "
+          f"{'trees' if args.canonical or args.unchecked else 'text with names as typed'})")
     print(f"  checked      {checked:6d}   (compared with finite differences)")
     print(f"  ok           {tally['ok']:6d}")
     print(f"  wrong        {tally['wrong']:6d}   (a result that is not the derivative)")
@@ -125,7 +284,9 @@ def run_derivatives(args):
     print(f"  self-check   {tally['caught'] + tally['refused'] + sum(v for k, v in tally.items() if k.startswith('refused?')):6d}"
           f"   (exit 3: stopped a wrong formula {tally['caught']}, refused a right one {tally['refused']}, "
           f"undecided {sum(v for k, v in tally.items() if k.startswith('refused?'))})")
+    print(f"  name mismatch {tally['name-mismatch']:5d}   (a result that does not show or take the names as typed)")
     print(f"  limit        {tally['limit']:6d}")
+    print(f"  size unfixed {tally['unfixed']:6d}   (a size only an I or 𝟏 carries: the text leaves it free)")
     print(f"  no domain    {tally['domain']:6d}   (no fair point found: kinks, poles, overflow)")
     if times:
         print(f"  time per expression: median {1000 * statistics.median(times):.1f} ms, "
@@ -195,6 +356,8 @@ def main(argv=None):
     ap.add_argument("--kinds", default="grad,jacobian,derivative,hessian",
                     help="comma-separated: grad, jacobian, derivative, hessian")
     ap.add_argument("--unchecked", action="store_true", help="call symmat without its own self-check")
+    ap.add_argument("--canonical", action="store_true",
+                    help="pass the generated trees themselves instead of their text with names as typed")
     ap.add_argument("--progress", type=int, default=0, help="print a progress line every N cases")
     ap.add_argument("--json", help="write the tallies here")
     args = ap.parse_args(argv)

@@ -13,10 +13,12 @@ from collections import Counter
 from .calculus.jacobian import is_matrix, piecewise_differential, symbol
 from .calculus.vec import mul, substitute
 from .errors import SymmatError
+from .printing.latex import name as latex_name
 from .printing.text import to_text
 from .result import Step
 from .simplify import simplify, size, split_coef
 from .tree import expr as E
+from .tree.names import shown
 from .tree.walk import replace
 
 
@@ -110,10 +112,10 @@ def describe(result, g, name="F"):
 
 def symbols(result, g, name):
     """(text, LaTeX) of what the result is: ∂f/∂x, ∂vec(F)/∂vec(X), ∂²f/∂x∂xᵀ."""
-    X = result.wrt
+    X, xname = result.wrt, shown(result.wrt.name)   # the name as typed (derive runs in its spellings)
     if result.kind == "hessian":
-        x = X.name if X.shape[1] == 1 else f"vec({X.name})"
-        lx = X.name if X.shape[1] == 1 else f"\\operatorname{{vec}}({X.name})"
+        x = xname if X.shape[1] == 1 else f"vec({xname})"
+        lx = latex_name(xname) if X.shape[1] == 1 else f"\\operatorname{{vec}}({latex_name(xname)})"
         return f"∂²f/∂{x}∂{x}ᵀ", f"\\frac{{\\partial^2 f}}{{\\partial {lx}\\,\\partial {lx}^{{\\top}}}}"
     text = symbol(g, X, name)
     latex = text.replace("vec(", "\\operatorname{vec}(").replace("∂", "\\partial ")

@@ -130,3 +130,24 @@ def test_ascii_spells_greek_out_and_reads_back(argv, heading, capsys):
     assert symmat.parse(f) == symmat.parse(argv[1])
     r = symmat.grad(argv[1], wrt=argv[3])
     assert symmat.parse(heading.split(" = ", 1)[1]) == r.result
+
+
+def test_fuzz_names_as_typed_finds_no_mismatch():
+    """benchmarks/fuzz.py's typed-names layer: random cases, renamed to typed spellings
+    (W_{3}, x_hat, \\theta_1, mu_0, Sigma_2 …), given as text: no name mismatch."""
+    import importlib.util
+    import pathlib
+    import random
+    import sys
+    here = pathlib.Path(__file__).resolve().parent
+    sys.path.insert(0, str(here))
+    spec = importlib.util.spec_from_file_location("fuzz", here.parent / "benchmarks" / "fuzz.py")
+    fuzz = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fuzz)
+    statuses = []
+    for i in range(40):
+        case = fuzz.gen.random_case(random.Random(f"names-{i}"), "scalar", max_depth=3)
+        out = fuzz.typed_case(i, 0, case, "grad", 10.0)
+        assert out.status != "name-mismatch", out.detail
+        statuses.append(out.status)
+    assert statuses.count("ok") >= 30, statuses

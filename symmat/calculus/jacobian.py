@@ -16,6 +16,7 @@ from ..errors import DerivativeError, InternalError
 from ..result import Step, Sym
 from ..simplify import simplify, size
 from ..tree import expr as E
+from ..tree.names import shown
 from ..tree.shapes import fmt_shape
 from .differential import differential
 from .gradient import absorb_signs, absorbed, annotation, constrained, d_sym, flat_mul, gradient, partial_sym, prepare, value_sym
@@ -130,10 +131,11 @@ def _pairing(g, X, J, name):
 
 def symbol(g, X, name="F"):
     """∂f/∂x for vectors, ∂vec(F)/∂vec(X) where more than two indices are flattened."""
+    x = shown(X.name)   # as the user typed it (derive runs in the reading's spellings)
     if X.is_scalar:
-        return f"∂{name}/∂{X.name}"
+        return f"∂{name}/∂{x}"
     lhs = name if g.shape[1] == 1 or g.shape[0] == 1 else f"vec({name})"
-    rhs = X.name if X.shape[1] == 1 or X.shape[0] == 1 else f"vec({X.name})"
+    rhs = x if X.shape[1] == 1 or X.shape[0] == 1 else f"vec({x})"
     return f"∂{lhs}/∂{rhs}"
 
 
