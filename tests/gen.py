@@ -1271,7 +1271,7 @@ def case_of(text, wrt, where=None, layout="mixed", symmetric="sym", seed=0, posi
                 if s not in sizes:
                     sizes[s], nxt = nxt, nxt + 1
     pos = set(vars_) if positive is None else set(positive)
-    return Case(e, vars_, pos, sizes, set(), seed, layout, symmetric, symmat.reading.build.GREEK.get(wrt, wrt))
+    return Case(e, vars_, pos, sizes, set(), seed, layout, symmetric, symmat.tree.names.GREEK.get(wrt, wrt))
 
 
 def _free_sizes(d):

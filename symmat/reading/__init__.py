@@ -1,27 +1,24 @@
-"""Reading text into a typed expression (SPEC §1).
+"""Reading text into a typed expression (SPEC §1): the first stage of the pipeline.
 
-`parser` runs the grammar (`grammar/symmat.lark`, the single source of the
-syntax) and builds a raw tree; `build` gives every name its kind, splits
-juxtaposed letters, unifies sizes and constructs the frozen nodes of `tree`.
+The modules, in the order a text goes through them:
+
+* `grammar`: ``grammar/symmat.lark`` (the single source of the syntax) and
+  lark's LALR parser for it, built once and cached in the user's private
+  cache folder (never in a shared one);
+* `rawtree`: what each grammar rule builds (`Raw` nodes), which bar opens and
+  which closes, how a matrix row splits at spaces;
+* `declarations`: ``where`` clauses → one `Decl` per name;
+* `juxtapose`: when ``AB`` is one name and when it is ``A B``;
+* `typer` and `build`: kinds, sizes and frozen nodes;
+* `messages`: bad input → one clear error with a caret;
+* `parser`: the entry points, which run the steps in order.
+
+The public functions below are what other stages use (the homework checker
+reads two texts under one set of declarations with them).
 """
 
-from .build import Limits  # noqa: F401
-from .parser import parse_expression, parse_with_info  # noqa: F401
-from .build import Decl, typecheck  # noqa: F401
-from .parser import declarations, merge_declarations, split_postfix_names  # noqa: F401
-from . import parser as _parser
-
-
-def check_input(text, limits, what):
-    """Refuse empty, over-long or too deeply bracketed input (`what` names it in the message)."""
-    return _parser._check_input(text, limits, what)
-
-
-def parse_raw(text, start="start", label=""):
-    """One run of the grammar: (raw tree, declaration items) for `start` = "start", items for "decls"."""
-    return _parser._parse(text, start, label)
-
-
-def shift_spans(items, offset):
-    """Move the source spans of the raw values in declaration items by `offset`."""
-    return _parser._shift(items, offset)
+from .build import Limits, typecheck  # noqa: F401
+from .declarations import Decl, declarations, merge_declarations, shift_spans  # noqa: F401
+from .juxtapose import split_postfix_names  # noqa: F401
+from .messages import check_input  # noqa: F401
+from .parser import parse_expression, parse_with_info, parse_raw  # noqa: F401

@@ -1,0 +1,364 @@
+"""The grammar and lark's parser for it: where each is found, built, cached and loaded.
+
+What this module decides:
+
+* where ``symmat.lark`` is found (next to the package in a wheel, at the
+  repository root in a checkout): it is the single source of the syntax;
+* how the parser is built: by lark, LALR(1) with its contextual lexer and
+  every token kept, with the raw-tree callbacks embedded as its transformer
+  (they run as rules reduce, so no parse tree is built) and the bar
+  resolution as its post-lexer. The driver, the lexer loop and the error
+  reporting are lark's own;
+* where the built parser is cached, and that nothing else is ever loaded:
+  lark's standalone generator writes the parser (lark's runtime plus the
+  tables, as a Python module) into the user's private cache folder
+  (``$XDG_CACHE_HOME/symmat`` or ``~/.cache/symmat``, created with mode
+  0700 and used only when it belongs to the user and nobody else may write
+  to it), in a file whose name holds a hash of the grammar text and of the
+  lark version. Without such a folder the parser is built in memory and not
+  cached; a shared temporary folder is never used (a file planted there by
+  another user would run as code);
+* how a state's lexer finds the next token: it tries only the terminals that
+  can start with the next character (the table `FIRST`, computed when the
+  parser is generated), each compiled on first use. lark's own scanner
+  compiles one alternation of all of a state's terminals per state, which
+  costs ~4 ms of every cold start per state visited; the matching order
+  (lark's terminal order) and so the tokens are the same.
+
+Why a standalone module rather than ``Lark.save``: loading the saved form
+needs ``import lark`` (~37 ms of CPU), the generated runtime ~20 ms; a cold
+``symmat render`` is held to a few times ``python -c pass``.
+"""
+
+import os
+import re
+
+GRAMMAR_NAME = "symmat.lark"
+START_RULES = ["start", "decls"]
+OPTIONS = dict(parser="lalr", lexer="contextual", start=START_RULES, keep_all_tokens=True,
+               maybe_placeholders=False)
+GENERATOR_FORMAT = 2   # bump when the generated module's layout changes
+
+
+# ----------------------------------------------------------------- the grammar file
+
+def grammar_path():
+    """The path of ``symmat.lark``: in the installed package, else at the repository root."""
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))   # the symmat package
+    for candidate in (os.path.join(here, "grammar", GRAMMAR_NAME),
+                      os.path.join(os.path.dirname(here), "grammar", GRAMMAR_NAME)):
+        if os.path.isfile(candidate):
+            return candidate
+    from importlib.resources import files  # the loader a wheel install relies on
+    return str(files("symmat.grammar") / GRAMMAR_NAME)
+
+
+def grammar_text():
+    """The text of the grammar (SPEC §1: the single source of the syntax)."""
+    with open(grammar_path(), encoding="utf-8") as f:
+        return f.read()
+
+
+# ----------------------------------------------------------------- the private cache
+
+def lark_version():
+    """The installed lark's version, read without importing lark (which costs a cold start ~37 ms)."""
+    from importlib.util import find_spec  # why: only here, to locate lark without importing it
+    spec = find_spec("lark")
+    if spec is None or not spec.origin:
+        return "none"
+    try:
+        with open(spec.origin, encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("__version__"):   # __version__: str = "1.3.1"
+                    return line.partition("=")[2].strip().strip("'\"")
+    except OSError:
+        pass
+    return "unknown"
+
+
+def digest(text, version=None):
+    """The cache key of a grammar text: a hash of it, the lark version and the generator format."""
+    version = lark_version() if version is None else version
+    key = f"{GENERATOR_FORMAT}\0{version}\0{text}".encode("utf-8")
+    return _sha256()(key).hexdigest()[:24]
+
+
+def _sha256():
+    """SHA-256 from CPython's built-in module (``import hashlib`` loads OpenSSL: ~3 ms of a cold start)."""
+    try:
+        from _sha2 import sha256  # why: Python >= 3.12's built-in SHA-2
+    except ImportError:
+        try:
+            from _sha256 import sha256  # why: Python <= 3.11's built-in SHA-256
+        except ImportError:
+            from hashlib import sha256  # why: a Python built without them
+    return sha256
+
+
+def private_cache_dir():
+    """The user's own cache folder for symmat, created with mode 0700; None where there is none.
+
+    It is used only when it is a real folder (not a link) that belongs to this
+    user and that no one else can write to: a folder anyone may write into
+    could hold a planted parser, which would run as code.
+    """
+    base = os.environ.get("XDG_CACHE_HOME") or ""
+    if not os.path.isabs(base):
+        home = os.path.expanduser("~")
+        if not os.path.isabs(home):
+            return None
+        base = os.path.join(home, ".cache")
+    folder = os.path.join(base, "symmat")
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        return folder if _private(folder, want_dir=True) else None
+    except OSError:
+        return None
+
+
+def _private(path, want_dir):
+    """Whether `path` is this user's own, writable by no one else, and not a symbolic link."""
+    import stat  # why: only when the cache is looked at (once per process)
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    if (stat.S_ISDIR(st.st_mode) if want_dir else stat.S_ISREG(st.st_mode)) is False:
+        return False
+    if hasattr(os, "geteuid") and st.st_uid != os.geteuid():
+        return False
+    return not st.st_mode & (0o077 if want_dir else 0o022)
+
+
+def module_path(folder, key):
+    """The file of the generated parser for cache key `key` in `folder`."""
+    return os.path.join(folder, f"grammar_{key}.py")
+
+
+# ----------------------------------------------------------------- generating and loading
+
+class _Keep:
+    """A stand-in post-lexer while the parser is generated: it names the terminals to keep."""
+
+    def __init__(self, always_accept):
+        self.always_accept = tuple(always_accept)
+
+    def process(self, stream):
+        """Tokens unchanged (the real post-lexer is given when the parser is loaded)."""
+        return stream
+
+
+def generate(text, path, key, always_accept=()):
+    """Write lark's standalone parser for `text` to `path` (atomically), with its bytecode.
+
+    The module is lark's runtime and tables (``lark.tools.standalone``) plus
+    `FIRST` (the characters each terminal can start with) and `GRAMMAR_KEY`.
+    `always_accept` names the terminals that only the post-lexer uses (lark
+    would drop them otherwise).
+    """
+    import io
+    import py_compile  # why: the bytecode is written here even under PYTHONDONTWRITEBYTECODE
+    from importlib.util import cache_from_source
+    from lark import Lark  # why: the heavy edge, only when a parser is (re)generated
+    from lark.tools.standalone import gen_standalone
+    inst = Lark(text, **OPTIONS, postlex=_Keep(always_accept))
+    inst.options.postlex = None   # given again at load time; the generated module holds data only
+    out = io.StringIO()
+    gen_standalone(inst, out=out)
+    source = out.getvalue().replace("\nimport pickle, zlib, base64\n", "\n")   # used only when compressed
+    first = {t.name: first_chars(t.pattern.to_regexp()) for t in inst.terminals}
+    source += f"\nFIRST = {first!r}\nGRAMMAR_KEY = {key!r}\n"
+    tmp = f"{path}.{os.getpid()}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(source)
+        py_compile.compile(tmp, cfile=cache_from_source(path), dfile=path, doraise=True)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def load_generated(path, key):
+    """The generated parser module at `path`, or None if it is missing, not private or stale."""
+    if not _private(path, want_dir=False):
+        return None
+    from importlib.util import module_from_spec, spec_from_file_location  # why: once per process
+    spec = spec_from_file_location(f"symmat_grammar_{key}", path)
+    module = module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module if getattr(module, "GRAMMAR_KEY", None) == key else None
+
+
+class _InMemory:
+    """lark itself, in the shape of a generated module (no private cache: nothing is written)."""
+
+    def __init__(self, text):
+        import lark  # why: the heavy edge, only when no private cache folder is usable
+        from lark.lexer import BasicLexer, ContextualLexer
+        self.text, self.lark = text, lark
+        self.BasicLexer, self.ContextualLexer = BasicLexer, ContextualLexer
+        self.UnexpectedInput = lark.exceptions.UnexpectedInput
+        self.UnexpectedCharacters = lark.exceptions.UnexpectedCharacters
+        self.UnexpectedToken = lark.exceptions.UnexpectedToken
+        self.FIRST = {}
+
+    def Lark_StandAlone(self, **kwargs):
+        """A lark parser for the grammar, built now (the standalone module's constructor)."""
+        return self.lark.Lark(self.text, **OPTIONS, **kwargs)
+
+
+def runtime(text=None, folder=None, always_accept=()):
+    """The module that builds the parser: generated into the private cache, or lark in memory.
+
+    `text` defaults to the grammar file, `folder` to `private_cache_dir()`
+    (pass ``False`` for no cache); both are parameters for the tests.
+    """
+    text = grammar_text() if text is None else text
+    folder = private_cache_dir() if folder is None else folder
+    if not folder:
+        return _InMemory(text)
+    key = digest(text + "".join(f"\0{t}" for t in always_accept))
+    path = module_path(folder, key)
+    try:
+        module = load_generated(path, key)
+        if module is None:
+            generate(text, path, key, always_accept)
+            module = load_generated(path, key)
+    except (OSError, SyntaxError, ImportError):   # a cache that cannot be written or read
+        module = None
+    return module or _InMemory(text)
+
+
+def build(callbacks, postlex, text=None, folder=None):
+    """(lark parser with `callbacks` as transformer and `postlex`, the runtime that made it)."""
+    rt = runtime(text, folder, getattr(postlex, "always_accept", ()))
+    plugins = {"ContextualLexer": _first_char_lexer(rt)}
+    return rt.Lark_StandAlone(transformer=callbacks, postlex=postlex, _plugins=plugins), rt
+
+
+# ----------------------------------------------------------------- the lexer's matching
+
+_COMPILED = {}
+
+
+class FirstCharScanner:
+    """A state's scanner: the terminals that can start with the next character, in lark's order."""
+
+    def __init__(self, terminals, first):
+        self.order = [(t.name, t.pattern.to_regexp()) for t in terminals]
+        self.allowed_types = {name for name, _ in self.order}
+        self.first = first
+        self._by_char = {}
+
+    def _candidates(self, ch):
+        """The (name, regexp) pairs worth trying at a character `ch`."""
+        found = self._by_char.get(ch)
+        if found is None:
+            first = self.first
+            for name, regexp in self.order:
+                if name not in first:
+                    first[name] = first_chars(regexp)
+            found = self._by_char[ch] = [(n, r) for n, r in self.order if first[n] is None or ch in first[n]]
+        return found
+
+    def match(self, text, pos):
+        """(value, terminal name) of the token at `pos`, or None (lark's Scanner.match)."""
+        s, end = (text.text, text.end) if hasattr(text, "text") else (text, len(text))
+        for name, regexp in self._candidates(s[pos]):
+            regex = _COMPILED.get(regexp)
+            if regex is None:
+                regex = _COMPILED[regexp] = re.compile(regexp)
+            m = regex.match(s, pos, end)
+            if m:
+                return m.group(0), name
+        return None
+
+
+def _first_char_lexer(rt):
+    """lark's contextual lexer whose state lexers scan with `FirstCharScanner`."""
+    first = dict(rt.FIRST)
+
+    class FirstCharLexer(rt.BasicLexer):
+        """lark's BasicLexer; only the scanner differs."""
+
+        def _build_scanner(self):
+            """The grammar has no terminal that a keyword terminal shadows, so no lexer callbacks."""
+            self.callback = dict(self.user_callbacks)
+            return FirstCharScanner(self.terminals, first)
+
+    class FirstCharContextualLexer(rt.ContextualLexer):
+        """lark's contextual lexer with `FirstCharLexer` for each state."""
+
+        BasicLexer = FirstCharLexer
+
+    return FirstCharContextualLexer
+
+
+# ----------------------------------------------------------------- first characters of a regexp
+
+class _AnyChar(Exception):
+    """A regex whose first character cannot be narrowed down."""
+
+
+def first_chars(regexp):
+    """The characters a match of `regexp` can start with, as a string; None if any may."""
+    try:
+        from re import _constants as sc, _parser as sp  # why: regex analysis, when a parser is generated
+    except ImportError:  # Python < 3.11
+        import sre_constants as sc  # why: the same modules under their old names
+        import sre_parse as sp
+    try:
+        parsed = sp.parse(regexp)
+        if parsed.state.flags & sc.SRE_FLAG_IGNORECASE:
+            return None
+        chars, nullable = _first_of(parsed, sc)
+    except _AnyChar:
+        return None
+    return None if nullable else "".join(sorted(chars))
+
+
+def _first_of(seq, sc):
+    """(first characters, can match empty) of a parsed regex sequence."""
+    chars = set()
+    for op, av in seq:
+        more, nullable = _first_item(op, av, sc)
+        chars |= more
+        if not nullable:
+            return chars, False
+    return chars, True
+
+
+def _first_item(op, av, sc):
+    """(first characters, can match empty) of one parsed regex item."""
+    if op is sc.LITERAL:
+        return {chr(av)}, False
+    if op is sc.IN:
+        chars = set()
+        for kind, arg in av:
+            if kind is sc.LITERAL:
+                chars.add(chr(arg))
+            elif kind is sc.RANGE and arg[1] - arg[0] < 5000:
+                chars.update(chr(c) for c in range(arg[0], arg[1] + 1))
+            else:
+                raise _AnyChar
+        return chars, False
+    if op is sc.BRANCH:
+        chars, nullable = set(), False
+        for branch in av[1]:
+            more, empty = _first_of(branch, sc)
+            chars |= more
+            nullable = nullable or empty
+        return chars, nullable
+    if op is sc.SUBPATTERN:
+        if av[1] & sc.SRE_FLAG_IGNORECASE:
+            raise _AnyChar
+        return _first_of(av[3], sc)
+    if op in (sc.MAX_REPEAT, sc.MIN_REPEAT) or op.name == "POSSESSIVE_REPEAT":
+        chars, nullable = _first_of(av[2], sc)
+        return chars, nullable or av[0] == 0
+    if op in (sc.AT, sc.ASSERT, sc.ASSERT_NOT):
+        return set(), True
+    raise _AnyChar

@@ -1,0 +1,373 @@
+"""The typing pass over the raw tree: every name's kind, every node's class and shape.
+
+What this module decides (pass 1 of `build.typecheck`):
+
+* a name's kind: from its declaration, else from its spelling (SPEC §1.1:
+  upper case a matrix, lower case a vector, Greek lower case a scalar) or
+  its place (an entry of an explicit matrix, a name inside a divisor, both
+  scalars); a run of undeclared letters is a product of single letters
+  (``AX`` is ``A X``; `juxtapose.one_name` says which runs are one name);
+* which function a name before ``(`` is (the one table of function names:
+  `ELEMENTWISE_NAMES`, `ONE_ARG`), with "did you mean …?" for a near miss;
+* each node's class (``^{-1}`` of a matrix is its inverse, ``|X|`` of a
+  matrix its determinant, …) and its shape, by the class's own `shape_of`
+  rule run with one `Unifier`, so that free sizes are unified (``A x``
+  makes A's columns x's length);
+* which limits apply while typing (``--max-depth``, ``--max-power``, numbers
+  of more than 1000 digits).
+"""
+
+import difflib
+import math
+from fractions import Fraction
+
+from ..errors import DeclarationError, LimitError, ParseError, ShapeError, UnknownFunctionError, caret
+from ..tree import expr as E
+from ..tree.names import GREEK, GREEK_SPELLED
+from ..tree.shapes import SCALAR, Unifier, is_scalar
+from .juxtapose import one_name
+from .rawtree import Raw
+
+ELEMENTWISE_NAMES = {
+    "exp": "exp", "log": "log", "ln": "log", "sqrt": "sqrt", "sin": "sin", "cos": "cos",
+    "tan": "tan", "tanh": "tanh", "sigmoid": "sigmoid", "σ": "sigmoid", "relu": "relu",
+    "softplus": "softplus", "abs": "abs", "step": "step", "sign": "sign",
+}
+ONE_ARG = {"tr": "Trace", "trace": "Trace", "det": "Det", "logdet": "LogDet", "inv": "Inverse",
+           "sum": "Sum", "mean": "Mean", "vec": "Vec", "softmax": "Softmax",
+           "logsumexp": "LogSumExp", "diag": "diag", "norm2": "norm2", "norm1": "norm1",
+           "norm": "norm2", "eye": "eye", "vector": "vector"}
+FUNCTIONS = sorted(set(ELEMENTWISE_NAMES) | set(ONE_ARG) | {"kron"})
+
+
+class Typer:
+    """Infers kinds and sizes of a raw tree, then constructs the Expr."""
+
+    def __init__(self, text, decls, limits):
+        self.text, self.decls, self.limits = text, decls, limits
+        self.uni = Unifier()
+        self.fresh = 0
+        self.vars = {}       # name -> (shape, props) as inferred, or "explicit"
+        self.explicit = {}   # name -> the raw explicit matrix declared for it
+        self.user_sizes = set()
+        for d in decls.values():
+            if d.shape:
+                self.user_sizes |= {s for s in d.shape if isinstance(s, str)}
+
+    # -- helpers
+    def new_dim(self):
+        self.fresh += 1
+        return f"_{self.fresh}"
+
+    def where(self, raw):
+        """Error suffix pointing at the raw node's source."""
+        if self.text is None or raw is None or raw.end <= raw.start:
+            return ""
+        return "\n" + caret(self.text, raw.start + 1, raw.end - raw.start)
+
+    def fail(self, cls, msg, raw):
+        raise cls(msg + self.where(raw))
+
+    # -- pass 1
+    def infer(self, raw, in_matrix=False, depth=0):
+        """Resolve `raw` in place (op becomes a node class name) and give it a shape."""
+        if depth > self.limits.max_depth:
+            raise LimitError(f"expression nested deeper than {self.limits.max_depth} levels "
+                             f"(raise the limit with --max-depth)")
+        if self.text is not None and raw.source is None:
+            raw.source = self.text[raw.start:raw.end].strip() or None
+        handler = getattr(self, "op_" + raw.op, None)
+        try:
+            if handler is not None:
+                return handler(raw, in_matrix, depth)
+            for a in raw.args:
+                self.infer(a, in_matrix or raw.op == "Matrix", depth + 1)
+            return self.settle(raw)
+        except ShapeError as e:
+            if "\n" in str(e):
+                raise
+            raise type(e)(str(e) + self.where(raw)) from None
+
+    def settle(self, raw, op=None, args=None, params=None):
+        """Fix the node class of `raw` and compute its shape with the unifier."""
+        if op is not None:
+            raw.op = op
+        if args is not None:
+            raw.args = list(args)
+        if params is not None:
+            raw.params = tuple(params)
+        cls = E.NODE_TYPES[raw.op]
+        raw.shape = tuple(cls.shape_of(raw.args, raw.params, self.uni))
+        return raw
+
+    def kids(self, raw, in_matrix, depth):
+        for a in raw.args:
+            self.infer(a, in_matrix, depth + 1)
+
+    def op_name(self, raw, in_matrix, depth):
+        name = raw.params[0]
+        name = GREEK.get(name, name)
+        if name in self.decls or name in self.vars or one_name(name):
+            return self.var(raw, name, in_matrix)
+        if depth + len(raw.params[0]) > self.limits.max_depth:
+            # Fix (parse task): a run of n letters is a chain of n products; like a chain of
+            # juxtaposed names it is bounded by --max-depth (splitting 9,000 letters took 8 s).
+            raise LimitError(f"expression nested deeper than {self.limits.max_depth} levels "
+                             f"(raise the limit with --max-depth)")
+        letters = [Raw("identity" if c == "I" and c not in self.decls else "name", (),
+                       () if c == "I" and c not in self.decls else (c,), raw.start + i, raw.start + i + 1)
+                   for i, c in enumerate(raw.params[0])]   # the I of AI is the identity
+        for r in letters:
+            self.infer(r, in_matrix, depth + 1)
+        node = letters[0]
+        for r in letters[1:]:
+            joined = Raw("product", [node, r], (), raw.start, r.end)
+            joined.source = self.text[raw.start:r.end] if self.text else None
+            node = self.op_product(joined, in_matrix, depth, inferred=True)
+        raw.op, raw.args, raw.params, raw.shape = node.op, node.args, node.params, node.shape
+        return raw
+
+    def var(self, raw, name, in_matrix):
+        decl = self.decls.get(name)
+        if decl is not None and decl.value is not None:
+            if self.vars.get(name) == "explicit" and name not in self.explicit:
+                self.fail(DeclarationError, f"{name} is defined in terms of itself", raw)
+            if name not in self.vars:
+                self.vars[name] = "explicit"
+                self.infer(decl.value, True, 0)
+                self.explicit[name] = decl.value
+            value = self.explicit[name]
+            raw.op, raw.args, raw.params, raw.shape = value.op, value.args, value.params, value.shape
+            return raw
+        if name not in self.vars:
+            self.vars[name] = self._new_var(name, decl, in_matrix, raw)
+        shape, props = self.vars[name]
+        if in_matrix and shape != SCALAR:
+            self.fail(ShapeError, f"entries of an explicit matrix must be scalars; {name} is not", raw)
+        raw.op, raw.args, raw.params, raw.shape = "Var", [], (name, shape, frozenset(props)), shape
+        return raw
+
+    def _new_var(self, name, decl, in_matrix, raw):
+        kind = decl.kind if decl else None
+        props = set(decl.props) if decl else set()
+        if decl and decl.shape:
+            shape = decl.shape
+        else:
+            if kind is None:
+                kind = self._default_kind(name, in_matrix, props)
+            if kind == "scalar":
+                shape = SCALAR
+            elif kind == "vector":
+                shape = (self.new_dim(), 1)
+            else:
+                n = self.new_dim()
+                square = props & {"square", "symmetric", "spd", "diagonal", "invertible", "orthogonal"}
+                shape = (n, n if square else self.new_dim())
+        if props & {"square", "symmetric", "spd", "diagonal", "invertible", "orthogonal"}:
+            self.uni.eq(shape[0], shape[1], lambda: f"{name} is declared square but is {self.uni.fmt(shape)}")
+        return shape, props
+
+    @staticmethod
+    def _default_kind(name, in_matrix, props):
+        if in_matrix:
+            return "scalar"
+        first = name[0]
+        if props:
+            return "matrix"
+        if first in GREEK_SPELLED:
+            return "matrix" if GREEK_SPELLED[first][0].isupper() else "scalar"
+        if first.isupper():
+            return "matrix"
+        return "vector"
+
+    def op_product(self, raw, in_matrix, depth, inferred=False):
+        if not inferred:
+            self.kids(raw, in_matrix, depth)
+        a, b = raw.args
+        if a.op == "Neg":   # -x y is -1 · x y, the form the printer writes
+            factors = [_const_raw(-1)] + self._factors(a.args[0]) + self._factors(b)
+        else:
+            factors = self._factors(a) + self._factors(b)
+        return self.settle(raw, "Mul", factors, ())
+
+    @staticmethod
+    def _factors(r):
+        if r.op == "Mul" and not (is_scalar(r.shape) and any(not is_scalar(x.shape) for x in r.args)):
+            return list(r.args)
+        return [r]
+
+    def op_neg(self, raw, in_matrix, depth):
+        self.kids(raw, in_matrix, depth)
+        x = raw.args[0]
+        if x.op == "Const":
+            return self.settle(raw, "Const", [], (-x.params[0],))
+        if x.op == "Neg":
+            return self._become(raw, x.args[0])
+        if x.op == "Mul" and x.args[0].op == "Const":
+            c = -x.args[0].params[0]
+            rest = x.args[1:]
+            if c == 1:
+                if len(rest) == 1:
+                    return self._become(raw, rest[0])
+                return self.settle(raw, "Mul", rest, ())
+            return self.settle(raw, "Mul", [_const_raw(c)] + rest, ())
+        if x.op == "Mul":
+            return self.settle(raw, "Mul", [_const_raw(-1)] + x.args, ())
+        return self.settle(raw, "Neg")
+
+    @staticmethod
+    def _become(raw, other):
+        raw.op, raw.args, raw.params, raw.shape = other.op, other.args, other.params, other.shape
+        return raw
+
+    def op_sub(self, raw, in_matrix, depth):
+        a, b = raw.args
+        neg = Raw("neg", [b], (), b.start, b.end)
+        raw.args = [a, neg]
+        return self.op_add(raw, in_matrix, depth)
+
+    def op_add(self, raw, in_matrix, depth):
+        self.kids(raw, in_matrix, depth)
+        terms = []
+        for t in raw.args:
+            terms.extend(t.args if t.op == "Add" else [t])
+        return self.settle(raw, "Add", terms, ())
+
+    def op_div(self, raw, in_matrix, depth):
+        # Fix (parse task): an undeclared name first met as a divisor is a scalar, so that
+        # the seed example `-1/m sum(…)` reads as the notes mean it (m = number of samples).
+        den = raw.args[1]
+        if den.op == "name":
+            name = GREEK.get(den.params[0], den.params[0])
+            if name not in self.decls and name not in self.vars and one_name(name):
+                self.vars[name] = (SCALAR, set())
+        self.kids(raw, in_matrix, depth)
+        a, b = raw.args
+        if b.op == "Const" and b.params[0] == 0:
+            self.fail(ShapeError, "division by zero", raw)
+        if a.op == "Const" and b.op == "Const":
+            return self.settle(raw, "Const", [], (Fraction(a.params[0]) / b.params[0],))
+        return self.settle(raw, "Div")
+
+    def op_number(self, raw, in_matrix, depth):
+        """A literal (``2``, ``0.5``, ``1e-8``, ``2.5E3``) → an exact rational constant."""
+        text = raw.params[0]
+        mantissa, _, exponent = text.lower().partition("e")
+        if len(mantissa) > 1000 or exponent and abs(int(exponent)) > 1000:
+            self.fail(LimitError, f"the number {text[:20]}{'…' if len(text) > 20 else ''} has more than "
+                                  f"1000 digits, longer than symmat reads", raw)
+        return self.settle(raw, "Const", [], (Fraction(text),))
+
+    def op_identity(self, raw, in_matrix, depth):
+        n = raw.params[0] if raw.params else self.new_dim()
+        return self.settle(raw, "Identity", [], (n,))
+
+    def op_ones(self, raw, in_matrix, depth):
+        n = raw.params[0] if raw.params else self.new_dim()
+        return self.settle(raw, "Ones", [], ((n, 1),))
+
+    def op_power(self, raw, in_matrix, depth):
+        self.kids(raw, in_matrix, depth)
+        k = Fraction(raw.params[0])
+        x = raw.args[0]
+        if x.op == "Const" and x.params[0] == 0 and k < 0:
+            self.fail(ShapeError, f"division by zero: 0 to the power {k}", raw)
+        if x.op == "Const" and _digits(x.params[0], k) > 1000:
+            self.fail(LimitError, f"{x.params[0]}^{k} has more than 1000 digits, longer than symmat "
+                                  f"computes with", raw)
+        if not is_scalar(x.shape) and abs(k) > self.limits.max_power:
+            self.fail(LimitError, f"matrix power {k} is above the limit of {self.limits.max_power} "
+                                  f"(raise it with --max-power)", raw)
+        if k == -1 and not is_scalar(x.shape):
+            return self.settle(raw, "Inverse", params=())
+        return self.settle(raw, "Power", params=(k,))
+
+    def op_bars(self, raw, in_matrix, depth):
+        """|X|: determinant of a matrix, absolute value of a scalar or vector."""
+        self.kids(raw, in_matrix, depth)
+        x = raw.args[0]
+        if is_scalar(x.shape) or self.uni.resolve(x.shape[1]) == 1:
+            return self.settle(raw, "Apply", params=("abs",))
+        return self.settle(raw, "Det", params=())
+
+    def op_norm(self, raw, in_matrix, depth):
+        """‖x‖ with subscript params[0] in {None, '2', 'F', '1'}."""
+        self.kids(raw, in_matrix, depth)
+        p = raw.params[0] if raw.params else None
+        x = raw.args[0]
+        is_matrix = not is_scalar(x.shape) and self.uni.resolve(x.shape[1]) != 1 and self.uni.resolve(x.shape[0]) != 1
+        if p == "2" and is_matrix:
+            self.fail(ShapeError, f"||{x.source or 'A'}||_2 of a matrix is the spectral norm, which symmat "
+                                  f"does not differentiate; use ||{x.source or 'A'}||_F for the Frobenius norm", raw)
+        if p == "1":
+            return self.settle(raw, "Norm", params=("1",))
+        return self.settle(raw, "Norm", params=("2",))
+
+    def op_call(self, raw, in_matrix, depth):
+        """A function applied by name: resolved here, the one table of function names."""
+        name = raw.params[0]
+        name = {"\\sigma": "σ", "sigma": "σ", "operatorname": name}.get(name, name)
+        if name in ELEMENTWISE_NAMES:
+            self._arity(raw, name, 1)
+            self.kids(raw, in_matrix, depth)
+            x = raw.args[0]
+            if ELEMENTWISE_NAMES[name] == "log" and x.op == "Det":
+                return self.settle(raw, "LogDet", x.args, ())
+            return self.settle(raw, "Apply", params=(ELEMENTWISE_NAMES[name],))
+        if name == "kron":
+            self._arity(raw, name, 2)
+            self.kids(raw, in_matrix, depth)
+            return self.settle(raw, "Kron", params=())
+        if name in ONE_ARG:
+            target = ONE_ARG[name]
+            if target in ("eye", "vector"):
+                return self._sized(raw, target, in_matrix, depth)
+            self._arity(raw, name, 1)
+            self.kids(raw, in_matrix, depth)
+            x = raw.args[0]
+            if target == "diag":
+                is_vec = self.uni.resolve(x.shape[1]) == 1 and not is_scalar(x.shape)
+                return self.settle(raw, "DiagMat" if is_vec else "DiagVec", params=())
+            if target in ("norm2", "norm1"):
+                return self.settle(raw, "Norm", params=(target[-1],))
+            return self.settle(raw, target, params=())
+        near = difflib.get_close_matches(name, FUNCTIONS, n=1, cutoff=0.5)
+        hint = f": did you mean {near[0]}?" if near else f"; known functions: {', '.join(FUNCTIONS)}"
+        self.fail(UnknownFunctionError, f"unknown function {name}{hint}", raw)
+
+    def _sized(self, raw, target, in_matrix, depth):
+        """eye / eye(n) and vector(1) / ones: an identity or ones of a size from context."""
+        if not raw.args:
+            if target == "eye":
+                return self.settle(raw, "Identity", [], (self.new_dim(),))
+            return self.settle(raw, "Ones", [], ((self.new_dim(), 1),))
+        arg = raw.args[0]
+        if len(raw.args) != 1 or arg.op != "number" or Fraction(arg.params[0]).denominator != 1:
+            self.fail(ParseError, f"{target}(…) takes one whole number", raw)
+        k = int(Fraction(arg.params[0]))
+        if target == "vector":
+            if k != 1:
+                self.fail(ParseError, "vector(1) is the vector of ones; other vector(k) are not constants", raw)
+            return self.settle(raw, "Ones", [], ((self.new_dim(), 1),))
+        return self.settle(raw, "Identity", [], (k,))
+
+    def _arity(self, raw, name, n):
+        if len(raw.args) != n:
+            self.fail(ParseError, f"{name} takes {n} argument{'s' if n > 1 else ''}, "
+                                  f"not {len(raw.args)}", raw)
+
+    # -- pass 2
+
+
+def _digits(base, k):
+    """About how many decimal digits base^k has (numerator or denominator)."""
+    base = Fraction(base)
+    big = max(abs(base.numerator), base.denominator, 1)
+    return abs(float(k)) * math.log10(big) if big > 1 else 0
+
+
+def _const_raw(c):
+    """A typed raw constant."""
+    k = Raw("Const", (), (Fraction(c),))
+    k.shape = SCALAR
+    return k
