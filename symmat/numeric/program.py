@@ -24,26 +24,17 @@ _CONDITIONED = (E.Inverse, E.Det, E.LogDet)
 class Program:
     """The nodes of `roots` in dependency order, with concrete shapes, at the given sizes."""
 
-    def __init__(self, roots, sizes, backend=None):
-        """Order the nodes, fix their shapes, estimate the work (see the module docstring)."""
+    def __init__(self, roots, sizes, backend=None, order=None):
+        """Order the nodes (unless `order`, from `topological`, is given), fix their shapes, estimate the work."""
         self.sizes = dict(sizes)
-        order, index = [], {}
-        for root in roots:
-            stack = [(root, False)]
-            while stack:
-                node, ready = stack.pop()
-                if node in index:
-                    continue
-                if ready:
-                    index[node] = len(order)
-                    order.append(node)
-                    continue
-                stack.append((node, True))
-                stack.extend((a, False) for a in reversed(node.args) if a not in index)
+        order = topological(roots) if order is None else order
+        index = {n: i for i, n in enumerate(order)}
         self.nodes = order
         self.args = [tuple(index[a] for a in n.args) for n in order]
         self.roots = [index[r] for r in roots]
-        self.shapes = [concrete_shape(n.shape, sizes) for n in order]
+        known = {}
+        self.shapes = [known.get(n.shape) or known.setdefault(n.shape, concrete_shape(n.shape, sizes))
+                       for n in order]
         self.largest = max(m * n for m, n in self.shapes)
         self.cost = sum(self._cost(i) for i in range(len(order)))
         self.leaves = {}
@@ -52,6 +43,7 @@ class Program:
                 self.leaves.setdefault(_leaf_name(n), []).append(i)
         self.backend = backend or ("python" if self.cost <= PYTHON_BUDGET else "numpy")
         self._leafset = {i for steps in self.leaves.values() for i in steps}
+        self.variables = [order[steps[0]] for steps in self.leaves.values() if isinstance(order[steps[0]], E.Var)]
         self.cond = tiny.Conditioning()
         self._dependents = {}
 
@@ -115,6 +107,50 @@ class Program:
         return self.outputs(self.run(values))
 
 
+def topological(roots):
+    """The distinct nodes of `roots`, each after its arguments (iteratively: trees may be deep)."""
+    order, index = [], set()
+    for root in roots:
+        stack = [(root, False)]
+        while stack:
+            node, ready = stack.pop()
+            if node in index:
+                continue
+            if ready:
+                index.add(node)
+                order.append(node)
+                continue
+            stack.append((node, True))
+            stack.extend((a, False) for a in reversed(node.args) if a not in index)
+    return order
+
+
+def dims_of(order):
+    """(the size names of the nodes in order of appearance, the integer sizes variables declare)."""
+    names, declared = {}, set()
+    for node in order:
+        dims = list(node.shape)
+        if isinstance(node, (E.Identity, E.Commutation, E.Size)):
+            dims.extend(node.params)
+        elif isinstance(node, E.Basis):
+            dims.append(node.params[0])
+        elif isinstance(node, E.Unvec):
+            dims.extend(node.params)
+        for d in dims:
+            _names(d, names)
+        if isinstance(node, E.Var):
+            declared.update(d for d in node.shape if isinstance(d, int) and d != 1)
+    return list(names), declared
+
+
+def _names(d, out):
+    if isinstance(d, str):
+        out.setdefault(d, None)
+    elif isinstance(d, tuple):
+        _names(d[1], out)
+        _names(d[2], out)
+
+
 def _leaf_name(node):
     return node.name if isinstance(node, E.Var) else "d" + node.name
 
@@ -147,4 +183,4 @@ def _numpy_step(rules, node, args, env, cond):
     return rules[type(node)](node, args, env)
 
 
-__all__ = ["Program", "PYTHON_BUDGET"]
+__all__ = ["Program", "PYTHON_BUDGET", "topological", "dims_of"]
