@@ -14,6 +14,8 @@ What this module decides:
   should use so that printing reads back.
 """
 
+import itertools
+
 from ..errors import ShapeError
 from ..tree import expr as E
 from ..tree.shapes import dim_mul
@@ -90,7 +92,8 @@ def size_names(typer, roots):
     Letters used by declared sizes or by variables (the m of 1/m) are skipped.
     """
     names, used = {}, set(typer.user_sizes) | set(typer.vars)
-    letters = iter([c for c in SIZE_LETTERS if c not in used] + [f"n{i}" for i in range(1, 1000)])
+    # a generator: the 999 spare names were built on every parse (a third of reading x^T A x)
+    letters = itertools.chain((c for c in SIZE_LETTERS if c not in used), (f"n{i}" for i in range(1, 1000)))
     stack = list(reversed(roots))
     order = []
     while stack:
