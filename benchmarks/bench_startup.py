@@ -3,11 +3,15 @@
 Measures, as medians over N runs (default 15):
   * the cold start of ``python -c pass`` (the baseline),
   * ``python -c "import symmat; symmat.parse('x^T A x')"``,
-  * ``python -m symmat render "x^T A x"`` (when symmat.cli exists),
-  * the ``symmat`` console script (when it is on PATH),
-and prints each as a ratio to the baseline (the target is under 4×). Then it
-parses every expression of shared/seed_examples.md in-process and prints the
-median and the worst parse time.
+  * ``python -m symmat render "x^T A x"`` and ``grad "x^T A x" --wrt x`` (with
+    its self-check, as every printed result has it), and a Hessian,
+  * the ``symmat`` console script (when it is on PATH) for render and grad,
+  * for reference, what ``import lark``, ``import numpy`` and ``import sympy``
+    cost alone (none of them is loaded by render or grad),
+and prints each as a ratio to the baseline (issue 14's targets: grad within
+5×, aim 4×; render within 3×). Then it parses every expression of
+shared/seed_examples.md in-process and prints the median and the worst parse
+time.
 
 Child processes run without PYTHONDONTWRITEBYTECODE (an installed package has
 its bytecode compiled; pass --as-is to keep the environment as it is), after
@@ -78,10 +82,16 @@ def cold_start(runs, as_is):
     py = sys.executable
     cases = [("python -c pass", [py, "-c", "pass"]),
              ("import symmat; parse('x^T A x')", [py, "-c", "import symmat; symmat.parse('x^T A x')"]),
-             ("python -m symmat render 'x^T A x'", [py, "-m", "symmat", "render", "x^T A x"])]
-    script = shutil.which("symmat")
+             ("python -m symmat render 'x^T A x'", [py, "-m", "symmat", "render", "x^T A x"]),
+             ("python -m symmat grad 'x^T A x' --wrt x", [py, "-m", "symmat", "grad", "x^T A x", "--wrt", "x"]),
+             ("python -m symmat hessian 'sum(exp(A x))' --wrt x",
+              [py, "-m", "symmat", "hessian", "sum(exp(A x))", "--wrt", "x"])]
+    script = shutil.which("symmat", path=os.path.dirname(py) + os.pathsep + os.environ.get("PATH", ""))
     if script:
         cases.append(("symmat render 'x^T A x' (console script)", [script, "render", "x^T A x"]))
+        cases.append(("symmat grad 'x^T A x' --wrt x (console script)", [script, "grad", "x^T A x", "--wrt", "x"]))
+    for lib in ("lark", "numpy", "sympy"):
+        cases.append((f"for reference: import {lib}", [py, "-c", f"import {lib}"]))
     working = []
     for label, cmd in cases:          # warm-up: writes bytecode and the grammar cache
         _, _, code, err = _run(cmd, env)
@@ -101,7 +111,7 @@ def cold_start(runs, as_is):
     base_cpu = statistics.median(cpus[working[0][0]])
     for label, _ in working:
         wall, cpu = statistics.median(walls[label]), statistics.median(cpus[label])
-        print(f"  {label:45s} wall {wall * 1000:7.1f} ms {wall / base_wall:5.2f}×   "
+        print(f"  {label:50s} wall {wall * 1000:7.1f} ms {wall / base_wall:5.2f}×   "
               f"cpu {cpu * 1000:7.1f} ms {cpu / base_cpu:5.2f}×")
 
 
