@@ -21,35 +21,35 @@ def parse(text, where=None, limits=None):
     return parse_expression(text, where=where, limits=_limits(limits))
 
 
-def grad(f, wrt, where=None, layout="mixed", symmetric="sym", limits=None, check=True):
+def grad(f, wrt, where=None, layout="mixed", symmetric="sym", limits=None, check=True, style="differential"):
     """The gradient of a scalar expression (SPEC §2) as a `Derivative`.
 
     `check=False` skips the numeric self-check (for benchmarks); results are
     otherwise compared with finite differences before they are returned.
     """
-    return _derive("grad", f, wrt, where, layout, symmetric, limits, check)
+    return _derive("grad", f, wrt, where, layout, symmetric, limits, check, style)
 
 
-def jacobian(f, wrt, where=None, layout="mixed", symmetric="sym", limits=None, check=True):
+def jacobian(f, wrt, where=None, layout="mixed", symmetric="sym", limits=None, check=True, style="differential"):
     """The Jacobian of a vector (or scalar) expression."""
-    return _derive("jacobian", f, wrt, where, layout, symmetric, limits, check)
+    return _derive("jacobian", f, wrt, where, layout, symmetric, limits, check, style)
 
 
-def hessian(f, wrt, where=None, layout="mixed", symmetric="sym", limits=None, check=True):
+def hessian(f, wrt, where=None, layout="mixed", symmetric="sym", limits=None, check=True, style="differential"):
     """The Hessian of a scalar expression."""
-    return _derive("hessian", f, wrt, where, layout, symmetric, limits, check)
+    return _derive("hessian", f, wrt, where, layout, symmetric, limits, check, style)
 
 
-def derivative(f, wrt, where=None, layout="mixed", symmetric="sym", limits=None, check=True):
+def derivative(f, wrt, where=None, layout="mixed", symmetric="sym", limits=None, check=True, style="differential"):
     """grad for a scalar, jacobian for a vector, ∂vec(F)/∂vec(X) otherwise."""
-    return _derive("derivative", f, wrt, where, layout, symmetric, limits, check)
+    return _derive("derivative", f, wrt, where, layout, symmetric, limits, check, style)
 
 
-def _derive(kind, f, wrt, where, layout, symmetric, limits, check):
+def _derive(kind, f, wrt, where, layout, symmetric, limits, check, style="differential"):
     """`pipeline.derive` with its arguments checked."""
     from .pipeline import derive  # stage loaded on first use: import symmat stays light
     return derive(kind, f, wrt, where=where, layout=layout, symmetric=symmetric, limits=_limits(limits),
-                  check=_flag("check", check))
+                  check=_flag("check", check), style=style)
 
 
 def verify(result, sizes=None, elements=False, timeout=60.0, max_size=6):
@@ -81,8 +81,8 @@ def verify(result, sizes=None, elements=False, timeout=60.0, max_size=6):
 
 
 def check(f, wrt, claim, where=None, layout="mixed", symmetric="sym", limits=None,
-          timeout=None, max_size=None):
-    """Decide whether `claim` is the derivative of `f` by `wrt` (SPEC §5)."""
+          timeout=None, max_size=None, kind=None):
+    """Decide whether `claim` is the derivative of `f` by `wrt` (SPEC §5); `kind` "hessian"/"jacobian"."""
     from .checking import check as _check  # SymPy for the exact phase: loaded only to check
     if not isinstance(wrt, str) or not wrt.strip():
         raise DerivativeError(f"wrt must be the name of a variable, not {_what(wrt)}")
@@ -95,7 +95,13 @@ def check(f, wrt, claim, where=None, layout="mixed", symmetric="sym", limits=Non
         from .checking.by_entries import check_by_entries  # the checker's stage: loaded only to check
         return check_by_entries(f, wrt, claim, where, layout, symmetric, limits)
     return _check(f, wrt, claim, where=where, layout=layout, symmetric=symmetric,
-                  limits=limits, timeout=timeout, max_size=max_size)
+                  limits=limits, timeout=timeout, max_size=max_size, kind=kind)
+
+
+def check_derivation(f, wrt, text, where=None, layout="mixed", kind=None, limits=None):
+    """Decide a whole derivation, line by line (SPEC §5) → report with .ok, .first_wrong, .lines, .diagnosis."""
+    from .checking.derivation import check_derivation as _check  # NumPy: loaded only to check
+    return _check(f, wrt, text, where=where, layout=layout, kind=kind, limits=_limits(limits))
 
 
 def _by_explicit_matrix(f, wrt, where, limits):

@@ -67,10 +67,16 @@ def build_parser():
         _verify_opts(p)
         p.add_argument("--steps", action="store_true", help="show the derivation")
         p.add_argument("--verify", action="store_true", help="confirm by element-wise expansion")
+        p.add_argument("--style", default="differential", choices=("differential", "index"),
+                       help="the derivation's style: differentials (default) or index notation")
     p = sub.add_parser("check", help="check a hand derivation (exit 0 right, 1 wrong)")
     _common(p)
     _verify_opts(p)
-    p.add_argument("--claim", required=True, help="the claimed derivative")
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--claim", help="the claimed derivative")
+    what.add_argument("--derivation", help="a whole derivation, one step per line, in a FILE (- reads stdin)")
+    p.add_argument("--kind", default=None, choices=("grad", "jacobian", "hessian", "derivative"),
+                   help="what the claim is (default: the gradient of a scalar, else the derivative)")
     p = sub.add_parser("verify", help="derive and confirm by element-wise expansion")
     _common(p)
     _verify_opts(p)
@@ -96,6 +102,21 @@ def _read(expr):
         except UnicodeDecodeError as e:
             raise SymmatError(f"standard input is not valid UTF-8 (byte {e.start + 1})") from None
     return data.strip()
+
+
+def _derivation(path):
+    """The text of a derivation: a file (UTF-8), or standard input for -."""
+    if path == "-":
+        data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
+        try:
+            return data.decode("utf-8") if isinstance(data, bytes) else data
+        except UnicodeDecodeError as e:
+            raise SymmatError(f"standard input is not valid UTF-8 (byte {e.start + 1})") from None
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return fh.read()
+    except (OSError, UnicodeDecodeError) as e:
+        raise SymmatError(f"cannot read the derivation {path}: {e}") from None
 
 
 def _seconds(text):
@@ -177,7 +198,7 @@ def cmd_derive(args):
     """symmat grad | jacobian | hessian | derivative EXPR --wrt X …"""
     fn = getattr(api, args.command)
     result = fn(_read(args.expr), wrt=args.wrt, where=args.where, layout=args.layout,
-                symmetric=args.symmetric, limits=_limits(args))
+                symmetric=args.symmetric, limits=_limits(args), style=args.style)
     report = None
     if args.verify:
         report = _verify_all(result, args)
@@ -202,10 +223,15 @@ def cmd_verify(args):
 
 
 def cmd_check(args):
-    """symmat check EXPR --wrt X --claim C: exit 0 right, 1 wrong."""
+    """symmat check EXPR --wrt X --claim C (or --derivation FILE): exit 0 right, 1 wrong."""
+    if args.derivation is not None:
+        report = api.check_derivation(_read(args.expr), wrt=args.wrt, text=_derivation(args.derivation),
+                                      where=args.where, layout=args.layout, kind=args.kind, limits=_limits(args))
+        print(render_check(report, args.format))
+        return 0 if report.ok else 1
     report = api.check(_read(args.expr), wrt=args.wrt, claim=args.claim, where=args.where,
                    layout=args.layout, symmetric=args.symmetric, limits=_limits(args),
-                   timeout=args.verify_timeout, max_size=args.max_size)
+                   timeout=args.verify_timeout, max_size=args.max_size, kind=args.kind)
     print(render_check(report, args.format))
     return 0 if report.ok else 1
 

@@ -19,6 +19,7 @@ import time
 from . import explain
 from .calculus.explicit import multiply_out
 from .calculus.gradient import absorbed, constrained, gradient, partial_sym, prepare, value_sym
+from .calculus.index import index_style
 from .calculus.jacobian import hessian, jacobian, scalar_jacobian
 from .errors import DerivativeError, LimitError
 from .reading import Limits, parse_with_info
@@ -34,12 +35,18 @@ KINDS = ("grad", "jacobian", "hessian", "derivative")
 MAX_DERIVE_DEPTH = 1000   # the recursive stages (differential, simplify) need ~10 frames a level
 
 
-def derive(kind, f, wrt, where=None, layout="mixed", symmetric="sym", limits=None, check=True):
+STYLES = ("differential", "index")
+
+
+def derive(kind, f, wrt, where=None, layout="mixed", symmetric="sym", limits=None, check=True,
+           style="differential"):
     """The derivative of `f` by `wrt` (a name, or a list of names)."""
     if layout not in LAYOUTS:
         raise DerivativeError(f"unknown layout {layout!r}: choose one of {', '.join(LAYOUTS)}")
     if symmetric not in CONVENTIONS:
         raise DerivativeError(f"unknown convention {symmetric!r}: choose sym or entrywise")
+    if style not in STYLES:
+        raise DerivativeError(f"unknown style {style!r}: choose differential or index")
     if kind not in KINDS:
         raise DerivativeError(f"unknown kind of derivative {kind!r}: choose one of {', '.join(KINDS)}")
     limits = limits or Limits()
@@ -58,6 +65,9 @@ def derive(kind, f, wrt, where=None, layout="mixed", symmetric="sym", limits=Non
         SHARED.reset(memo)
     for r in results:
         r.spellings = spellings
+    if style == "index":
+        for r in results:
+            index_style(r)
     if isinstance(wrt, str) and len(names) == 1:
         return results[0]
     return DerivativeSet(results)

@@ -2,3 +2,4 @@
 equal answers are right; a wrong one gets a counterexample and a diagnosis."""
 
 from .checker import check  # noqa: F401
+from .derivation import check_derivation  # noqa: F401

@@ -60,11 +60,15 @@ MAX_SIZE = 6
 class Checker:
     """One check: reads the inputs, decides, diagnoses."""
 
-    def __init__(self, texts, wrt, layout, convention, budget, max_size):
+    def __init__(self, texts, wrt, layout, convention, budget, max_size, kind=None):
         self.texts, self.layout, self.convention = texts, layout, convention
         self.budget, self.max_size = budget, max_size
         self.general = texts.general()
         self.X = find_var(self.general, wrt)
+        self.kind = kind if kind in ("jacobian", "hessian") else None
+        if self.kind == "hessian" and not self.general.is_scalar:
+            raise DerivativeError("the Hessian needs a scalar function: check the Jacobian (--kind jacobian)")
+        self.sym = "hessian" if self.kind == "hessian" else vectorised(self.general, self.X)
         self.claim_alone = type_claim(texts)
         self.correct = self._derive(self.general)
         self.symbolic = self._symbolic()
@@ -72,7 +76,7 @@ class Checker:
     def _derive(self, f):
         """symmat's derivative of f, or None where it cannot derive it (SymPy then decides alone)."""
         try:
-            return derive("derivative", f, self.X.name, layout=self.layout, symmetric=self.convention)
+            return derive(self.kind or "derivative", f, self.X.name, layout=self.layout, symmetric=self.convention)
         except (ImportError, NotImplementedError, InternalError):
             return None
 
@@ -91,15 +95,15 @@ class Checker:
         """The joint reading (with `extra` declarations) as a Setting."""
         f, claim = type_together(self.texts, extra)
         X = find_var(f, self.X.name)
-        shape = expected_shape(f, X, self.layout)
+        shape = expected_shape(f, X, self.layout, self.kind)
         claim = fit(claim, shape, set(size_names(f)))
-        return Setting(f, claim, X, self.layout, self.convention, forced_sizes(self.general, f))
+        return Setting(f, claim, X, self.layout, self.convention, forced_sizes(self.general, f), self.kind)
 
     def report(self, ok, diagnoses, method="", counterexample=None, claim=None, assumed=()):
         """A CheckReport for this check."""
         return CheckReport(ok, diagnoses, self.correct, counterexample, claim or self.claim_alone,
                            self.general, self.X.name, self.layout, self.convention, method,
-                           assumed, self.symbolic, vectorised(self.general, self.X))
+                           assumed, self.symbolic, self.sym)
 
     def run(self):
         """Decide and diagnose."""
@@ -166,7 +170,7 @@ class Checker:
     # -- the diagnoses
     def right(self, s):
         """The diagnosis of a right claim."""
-        return Diagnosis("right", Sentence("the claim is ", partial(self.X.name, vectorised(s.f, s.X)),
+        return Diagnosis("right", Sentence("the claim is ", partial(self.X.name, self.sym),
                                            f" in {self.layout} layout"))
 
     def answer(self):
@@ -203,7 +207,7 @@ class Checker:
     def layout_mixup(self, s, oracles):
         """The right answer in another layout, or its transpose."""
         fits = [L for L in LAYOUTS if L != self.layout
-                and expected_shape(s.f, s.X, L) == s.claim.shape
+                and expected_shape(s.f, s.X, L, self.kind) == s.claim.shape
                 and oracles.holds(lambda o, L=L: o.matches(o.truth(layout=L)))]
         if fits:
             return [Diagnosis("layout", Sentence(f"wrong in {self.layout} layout, where the answer is ",
@@ -232,7 +236,7 @@ class Checker:
             if v.name == s.X.name:
                 continue
             order = [self.layout] + [L for L in LAYOUTS if L != self.layout]
-            fits = [L for L in order if expected_shape(s.f, v, L) == s.claim.shape
+            fits = [L for L in order if expected_shape(s.f, v, L, self.kind) == s.claim.shape
                     and oracles.holds(lambda o, L=L, v=v: o.matches(o.truth(wrt=v, layout=L)))]
             if fits:
                 out.append(Diagnosis("other_variable", Sentence(
@@ -308,7 +312,7 @@ class Checker:
 
     def _dependence_sentence(self, v, in_f, s):
         """Why the answer cannot contain `v`."""
-        d = partial(s.X.name, vectorised(s.f, s.X))
+        d = partial(s.X.name, self.sym)
         if v.name == s.X.name:
             return Sentence("the answer cannot contain ", v, f": f is linear in {v.name}, so ", d,
                             " does not depend on ", v, "; the right answer is ", self.answer())
@@ -323,7 +327,7 @@ class Checker:
         if s.claim.shape == s.expected:
             return []
         return [Diagnosis("shape", Sentence(f"the claim is {fmt_shape(s.claim.shape)}, but ",
-                                            partial(s.X.name, vectorised(s.f, s.X)), f" is {fmt_shape(s.expected)} "
+                                            partial(s.X.name, self.sym), f" is {fmt_shape(s.expected)} "
                                             f"in {self.layout} layout"),
                           {"claim_shape": fmt_shape(s.claim.shape), "shape": fmt_shape(s.expected)})]
 
@@ -414,7 +418,7 @@ def _one_name(wrt):
 
 
 def check(f, wrt, claim, where=None, layout="mixed", symmetric="sym", limits=None, *,
-          timeout=None, max_size=None):
+          timeout=None, max_size=None, kind=None):
     """Decide whether `claim` is the derivative of `f` by `wrt` (SPEC §5) → CheckReport."""
     Budget, _Expired = _verify().Budget, _verify().Expired
     if layout not in LAYOUTS:
@@ -428,7 +432,7 @@ def check(f, wrt, claim, where=None, layout="mixed", symmetric="sym", limits=Non
     start = time.monotonic()
     try:
         with Budget(timeout) as budget:
-            report = Checker(texts, _one_name(wrt), layout, symmetric, budget, max_size).run()
+            report = Checker(texts, _one_name(wrt), layout, symmetric, budget, max_size, kind).run()
     except _Expired:
         raise LimitError(f"checking took longer than the limit of {timeout:g} s "
                          f"(raise it with --verify-timeout)") from None

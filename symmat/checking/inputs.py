@@ -55,7 +55,7 @@ class Texts:
         return remember(expr, table)
 
 
-def _move(root, offset):
+def move_spans(root, offset):
     """Shift the source spans of a raw tree by `offset` (the claim sits after f in the source)."""
     stack, seen = [root], set()
     while stack:
@@ -78,7 +78,7 @@ def read(texts, extra=None):
     c_root, c_items = texts.raw(texts.claim, "start", " in the claim")
     if c_items:
         raise DeclarationError("the claim cannot declare anything: put declarations in where (--where)")
-    _move(c_root, len(texts.f) + 1)
+    move_spans(c_root, len(texts.f) + 1)
     decls, source = declarations(f_items), texts.f + "\n" + texts.claim
     for w in (texts.where, extra):
         if w and w.strip():
@@ -171,8 +171,14 @@ def fit(claim, shape, known):
     return substitute_sizes(claim, mapping) if mapping else claim
 
 
-def expected_shape(f, X, layout):
-    """The shape of the derivative of f by X in a layout (SPEC §2)."""
+def expected_shape(f, X, layout, kind=None):
+    """The shape of the derivative of f by X in a layout (SPEC §2), of the kind asked."""
+    if kind == "hessian":
+        n = dim_mul(*X.shape)
+        return (n, n)
+    if kind == "jacobian" and f.is_scalar and not X.is_scalar:
+        n = dim_mul(*X.shape)
+        return (n, 1) if layout == "denominator" else (1, n)
     if f.is_scalar:
         shape = X.shape
         return (shape[1], shape[0]) if layout == "numerator" and not X.is_scalar else shape

@@ -25,11 +25,11 @@ def _verify():
 class Setting:
     """f and the claim under one declaration set, with what the claim is checked against."""
 
-    def __init__(self, f, claim, X, layout, convention, forced=()):
+    def __init__(self, f, claim, X, layout, convention, forced=(), kind=None):
         self.f, self.claim, self.X = f, claim, X
         self.layout, self.convention, self.forced = layout, convention, list(forced)
-        self.kind = "grad" if f.is_scalar else "derivative"
-        self.expected = expected_shape(f, X, layout)
+        self.kind = kind or ("grad" if f.is_scalar else "derivative")
+        self.expected = expected_shape(f, X, layout, kind)
 
 
 class Shim:

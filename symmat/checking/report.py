@@ -77,7 +77,10 @@ def vectorised(f, X):
 
 
 def partial(wrt, vec=False):
-    """∂f/∂x (or ∂vec(F)/∂vec(X)) as a Math part."""
+    """∂f/∂x (or ∂vec(F)/∂vec(X), or ∂²f/∂x∂xᵀ when `vec` is "hessian") as a Math part."""
+    if vec == "hessian":
+        return Math(f"∂²f/∂{wrt}∂{wrt}ᵀ", f"\\frac{{\\partial^2 f}}{{\\partial {latex_name(wrt)}\\,"
+                    f"\\partial {latex_name(wrt)}^{{\\top}}}}", f"d^2f/d{wrt}d{wrt}^T")
     if vec:
         return Math(f"∂vec(F)/∂vec({wrt})", f"\\frac{{\\partial \\operatorname{{vec}}(F)}}"
                     f"{{\\partial \\operatorname{{vec}}({latex_name(wrt)})}}", f"dvec(F)/dvec({wrt})")
