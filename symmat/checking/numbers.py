@@ -20,7 +20,6 @@ import numpy as np
 from ..calculus.jacobian import piecewise_differential
 from ..errors import SymmatError
 from ..numeric.evaluate import evaluate
-from ..numeric.selfcheck import random_value
 from ..pipeline import derive
 from ..printing.text import to_text
 from ..tree import expr as E
@@ -31,6 +30,24 @@ from .report_lines import LineVerdict, Slip
 ANSWERS = ("answer", "grad", "hess", "jac")
 RTOL = 1e-6
 MAX_SIZE = 1000   # declared sizes (X: 100x3) are used as they are; free ones are 2, 3, 4, …
+
+
+def random_value(var, sizes, rng):
+    """A NumPy value for `var` in the domain its properties describe (positive entries; square
+    matrices well conditioned; symmetric, spd, diagonal, orthogonal as declared)."""
+    m, n = concrete_shape(var.shape, sizes)
+    a = rng.uniform(0.5, 1.5, size=(m, n))
+    if m == n and m > 1:
+        if var.has("orthogonal"):
+            return np.linalg.qr(rng.normal(size=(m, m)))[0]
+        if var.has("diagonal"):
+            return np.diag(np.diag(a))
+        if var.has("spd"):
+            return a @ a.T + m * np.eye(m)
+        if var.has("symmetric"):
+            a = (a + a.T) / 2
+        a = a + m * np.eye(m)
+    return a
 
 
 def terms(e):
