@@ -22,7 +22,7 @@ from .calculus.gradient import absorbed, constrained, gradient, partial_sym, pre
 from .calculus.index import index_style
 from .calculus.jacobian import hessian, jacobian, scalar_jacobian
 from .errors import DerivativeError, LimitError
-from .reading import Limits, parse_with_info
+from .reading import Limits, parse_with_info, reading_notes
 from .result import Derivative, DerivativeSet, Step, Sym
 from .simplify import BUDGET, DEADLINE, SHARED, simplify
 from .tree import expr as E
@@ -63,8 +63,10 @@ def derive(kind, f, wrt, where=None, layout="mixed", symmetric="sym", limits=Non
         BUDGET.reset(token)
         DEADLINE.reset(clock)
         SHARED.reset(memo)
+    said = reading_notes(fx)   # what the reading assumed (sizes of A ⊗ X matched factor by factor)
     for r in results:
         r.spellings = spellings
+        r.notes[:0] = [n for n in said if n not in r.notes]
     if style == "index":
         for r in results:
             index_style(r)
@@ -249,4 +251,8 @@ def _not_scalar(f):
         scalars = [v.name for v in f.variables() if v.is_scalar and not v.props]
         if isinstance(f, E.Mul) and isinstance(f.args[-1], E.Var) and f.args[-1].name in scalars:
             return f"{msg}, not a scalar: declare {f.args[-1].name}: vector?"
+        if isinstance(f, E.Add) and any(t.is_scalar for t in f.args):   # x^T A x + c: c a vector by its spelling
+            lone = [t.name for t in f.args if isinstance(t, E.Var) and not t.is_scalar]
+            if lone:
+                return f"{msg}, not a scalar: declare {lone[0]}: scalar?"
     return msg + ": use jacobian or derivative"

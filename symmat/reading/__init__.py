@@ -17,7 +17,7 @@ The public functions below are what other stages use (the homework checker
 reads two texts under one set of declarations with them).
 """
 
-from .build import Limits, typecheck  # noqa: F401
+from .build import Limits, reading_notes, typecheck  # noqa: F401
 from .declarations import Decl, declarations, merge_declarations, shift_spans  # noqa: F401
 from .juxtapose import split_postfix_names  # noqa: F401
 from .messages import check_input  # noqa: F401

@@ -15,10 +15,12 @@ What this module decides:
 """
 
 import itertools
+import weakref
 
 from ..errors import ShapeError
 from ..tree import expr as E
-from ..tree.shapes import dim_mul
+from ..tree.shapes import dim_mul, fmt_shape
+from .products import notes
 from .typer import FUNCTIONS, Typer  # noqa: F401  (FUNCTIONS: the names the grammar must know)
 
 SIZE_LETTERS = "nmkpqrstuvwabcdefghijl"
@@ -165,10 +167,44 @@ def _subst_dim(d, uni, names):
 
 
 def typecheck(raw_roots, text, decls, limits):
-    """Type the raw roots together (one unifier) and build them: a list of `Expr`, one per root."""
+    """Type the raw roots together (one unifier) and build them: a list of `Expr`, one per root.
+
+    What the reading assumed beyond what was written (sizes of a Kronecker
+    product matched factor by factor) is kept beside each tree: `reading_notes`.
+    """
     typer = Typer(text, decls, limits)
     for r in raw_roots:
         typer.infer(r)
     names = size_names(typer, raw_roots)
     memo = {}
-    return [construct(typer, r, names, memo) for r in raw_roots]
+    exprs = [construct(typer, r, names, memo) for r in raw_roots]
+    said = notes(typer.uni, lambda raw: fmt_shape(tuple(_subst_dim(d, typer.uni, names) for d in raw.shape)))
+    for e in exprs:
+        _remember_notes(e, said)
+    return exprs
+
+
+_NOTES = weakref.WeakKeyDictionary()   # a typed tree → the notes of the reading that made it
+
+
+def _remember_notes(expr, said):
+    """Keep `said` beside `expr` (the latest reading of an equal tree wins)."""
+    try:
+        if said:
+            _NOTES[expr] = list(said)
+        else:
+            _NOTES.pop(expr, None)
+    except TypeError:   # a tree that cannot be weakly referenced: no notes
+        pass
+
+
+def reading_notes(expr):
+    """What reading `expr` assumed that its text does not say, as sentences (empty if nothing).
+
+    Today: products of sizes matched factor by factor (``tr(A ⊗ X)`` is read
+    with A and X square). A result's report can show these under the function.
+    """
+    try:
+        return list(_NOTES.get(expr, ()))
+    except TypeError:
+        return []

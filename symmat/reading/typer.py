@@ -24,8 +24,9 @@ from fractions import Fraction
 from ..errors import DeclarationError, LimitError, ParseError, ShapeError, UnknownFunctionError, caret
 from ..tree import expr as E
 from ..tree.names import GREEK, GREEK_SPELLED
-from ..tree.shapes import SCALAR, Unifier, is_scalar
+from ..tree.shapes import SCALAR, is_scalar
 from .juxtapose import one_name
+from .products import FactorUnifier
 from .rawtree import Raw
 
 ELEMENTWISE_NAMES = {
@@ -37,6 +38,8 @@ ONE_ARG = {"tr": "Trace", "trace": "Trace", "det": "Det", "logdet": "LogDet", "i
            "sum": "Sum", "mean": "Mean", "vec": "Vec", "softmax": "Softmax",
            "logsumexp": "LogSumExp", "diag": "diag", "norm2": "norm2", "norm1": "norm1",
            "norm": "norm2", "eye": "eye", "vector": "vector"}
+_PRODUCT_LEVEL = {"product", "div", "Hadamard", "HadDiv", "Kron"}   # one precedence level, left to right
+_ARITHMETIC = {"name", "number", "product", "div", "add", "sub", "neg", "power"}
 FUNCTIONS = sorted(set(ELEMENTWISE_NAMES) | set(ONE_ARG) | {"kron"})
 
 
@@ -45,7 +48,7 @@ class Typer:
 
     def __init__(self, text, decls, limits):
         self.text, self.decls, self.limits = text, decls, limits
-        self.uni = Unifier()
+        self.uni = FactorUnifier()
         self.fresh = 0
         self.vars = {}       # name -> (shape, props) as inferred, or "explicit"
         self.explicit = {}   # name -> the raw explicit matrix declared for it
@@ -98,6 +101,13 @@ class Typer:
             raw.params = tuple(params)
         cls = E.NODE_TYPES[raw.op]
         raw.shape = tuple(cls.shape_of(raw.args, raw.params, self.uni))
+        if raw.op == "Kron":   # which factor of each product size is which (`products`)
+            a, b = raw.args
+            self.uni.record(raw.shape[0], a.shape[0], b.shape[0], raw)
+            self.uni.record(raw.shape[1], a.shape[1], b.shape[1], raw)
+        elif raw.op == "Vec":
+            x = raw.args[0]
+            self.uni.record(raw.shape[0], x.shape[1], x.shape[0], raw)
         return raw
 
     def kids(self, raw, in_matrix, depth):
@@ -112,8 +122,8 @@ class Typer:
         if depth + len(raw.params[0]) > self.limits.max_depth:
             # Fix (parse task): a run of n letters is a chain of n products; like a chain of
             # juxtaposed names it is bounded by --max-depth (splitting 9,000 letters took 8 s).
-            raise LimitError(f"expression nested deeper than {self.limits.max_depth} levels "
-                             f"(raise the limit with --max-depth)")
+            self.fail(LimitError, f"{raw.params[0][:12]}… is a product of {len(raw.params[0])} letters, above "
+                                  f"the limit of {self.limits.max_depth} factors (raise it with --max-depth)", raw)
         letters = [Raw("identity" if c == "I" and c not in self.decls else "name", (),
                        () if c == "I" and c not in self.decls else (c,), raw.start + i, raw.start + i + 1)
                    for i, c in enumerate(raw.params[0])]   # the I of AI is the identity
@@ -181,14 +191,39 @@ class Typer:
         return "vector"
 
     def op_product(self, raw, in_matrix, depth, inferred=False):
+        """``a b`` → Mul (flattened: ``a b c`` is one product of three factors)."""
         if not inferred:
+            self._chain_limit(raw)
             self.kids(raw, in_matrix, depth)
         a, b = raw.args
         if a.op == "Neg":   # -x y is -1 · x y, the form the printer writes
             factors = [_const_raw(-1)] + self._factors(a.args[0]) + self._factors(b)
         else:
             factors = self._factors(a) + self._factors(b)
-        return self.settle(raw, "Mul", factors, ())
+        try:
+            return self.settle(raw, "Mul", factors, ())
+        except ShapeError as e:
+            hint = self._call_hint(a, b)
+            if hint and "\n" not in str(e):
+                raise type(e)(f"{e}; {hint}") from None
+            raise
+
+    def _call_hint(self, a, b):
+        """"did you mean trace?" when ``trace2(X)`` (a name then ``(``) is one edit from a function."""
+        if a.op != "Var" or self.text is None or not b.grouped or self.text[b.start:b.start + 1] != "(" \
+                or not a.source or a.end != b.start:
+            return None
+        near = [f for f in FUNCTIONS if _one_edit(a.source, f)]
+        return f"did you mean {near[0]}? ({a.source} before '(' is a name, multiplied)" if near else None
+
+    def _chain_limit(self, raw):
+        """Refuse a flat product of more factors than ``--max-depth`` (typing recurses along it)."""
+        count, r = 1, raw
+        while r.op in _PRODUCT_LEVEL and r.args and not r.grouped and count <= self.limits.max_depth:
+            count, r = count + 1, r.args[0]
+        if count > self.limits.max_depth:
+            self.fail(LimitError, f"a product of more than {self.limits.max_depth} factors is above the "
+                                  f"limit of {self.limits.max_depth} (raise it with --max-depth)", raw)
 
     @staticmethod
     def _factors(r):
@@ -234,13 +269,8 @@ class Typer:
         return self.settle(raw, "Add", terms, ())
 
     def op_div(self, raw, in_matrix, depth):
-        # Fix (parse task): an undeclared name first met as a divisor is a scalar, so that
-        # the seed example `-1/m sum(…)` reads as the notes mean it (m = number of samples).
-        den = raw.args[1]
-        if den.op == "name":
-            name = GREEK.get(den.params[0], den.params[0])
-            if name not in self.decls and name not in self.vars and one_name(name):
-                self.vars[name] = (SCALAR, set())
+        """``a / b``: b must be a scalar; an undeclared lower-case name in it is one (`_divisor_kinds`)."""
+        self._divisor_kinds(raw.args[1])
         self.kids(raw, in_matrix, depth)
         a, b = raw.args
         if b.op == "Const" and b.params[0] == 0:
@@ -248,6 +278,37 @@ class Typer:
         if a.op == "Const" and b.op == "Const":
             return self.settle(raw, "Const", [], (Fraction(a.params[0]) / b.params[0],))
         return self.settle(raw, "Div")
+
+    def _divisor_kinds(self, den):
+        """Kinds of the names first met in a divisor of numbers and letters (``1/(2 m)``, ``1/(n - 1)``).
+
+        A lower-case name there is a scalar (the m of ``1/m``: a count, SPEC
+        §1.1); an undeclared upper-case one is refused, since a matrix divisor
+        would silently be taken to be 1×1. Names that the divisor also uses in
+        another way (``1/(w^T w)``) are left to their spelling.
+        """
+        plain, other = [], set()
+        stack = [(den, True)]
+        while stack:
+            r, arithmetic = stack.pop()
+            arithmetic = arithmetic and (r.op in _ARITHMETIC or r.op == "call" and r.params[0] in ELEMENTWISE_NAMES)
+            if r.op == "name" and arithmetic:
+                plain.append(r)
+            elif r.op == "name":
+                other.update(_letters(GREEK.get(r.params[0], r.params[0])))
+            stack.extend((a, arithmetic) for a in r.args)
+        for r in plain:
+            name = GREEK.get(r.params[0], r.params[0])
+            letters = [name] if one_name(name) or name in self.decls else _letters(name)
+            for letter in letters:
+                if letter in self.decls or letter in self.vars or letter in other or letter == "I":
+                    continue
+                if self._default_kind(letter, False, ()) == "matrix":
+                    self.fail(ShapeError, f"cannot divide by {letter}: an undeclared upper-case name is a "
+                                          f"matrix, and a matrix divisor has no meaning here (declare "
+                                          f"{letter}: scalar to divide by a number, or write {letter}^{{-1}} "
+                                          f"for the inverse)", r)
+                self.vars[letter] = (SCALAR, set())
 
     def op_number(self, raw, in_matrix, depth):
         """A literal (``2``, ``0.5``, ``1e-8``, ``2.5E3``) → an exact rational constant."""
@@ -357,6 +418,22 @@ class Typer:
                                   f"not {len(raw.args)}", raw)
 
     # -- pass 2
+
+
+def _one_edit(a, b):
+    """Whether `a` becomes `b` by one insertion, deletion, substitution or swap of neighbours."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    i = 0
+    while i < min(len(a), len(b)) and a[i] == b[i]:
+        i += 1
+    return (a[i + 1:] == b[i:] or a[i:] == b[i + 1:] or a[i + 1:] == b[i + 1:]
+            or a[i:i + 2] == b[i:i + 2][::-1] and a[i + 2:] == b[i + 2:])
+
+
+def _letters(name):
+    """The names a run of letters stands for: itself, and each letter if it splits."""
+    return [name] if one_name(name) else [name] + list(name)
 
 
 def _digits(base, k):

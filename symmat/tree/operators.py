@@ -76,7 +76,11 @@ class Mul(Expr):
 
 def _product_message(a, b, ck):
     msg = f"cannot multiply {_named(a, ck)} by {_named(b, ck)}"
-    if ck.resolve(a.shape[0]) == 1 and ck.resolve(b.shape[0]) != 1:
+    # the hint only for a plain variable of free size: declared sizes (A: 2x3) or a compound
+    # operand (kron(B, A)) cannot be declared a vector
+    plain = getattr(b, "op", None) == "Var" or getattr(b, "is_variable", False)
+    free = not all(isinstance(ck.resolve(d), int) for d in b.shape)
+    if ck.resolve(a.shape[0]) == 1 and ck.resolve(b.shape[0]) != 1 and plain and free:
         msg += f": {describe(a)} is a row; declare {describe(b)}: vector?"
     return msg
 
