@@ -22,3 +22,4 @@ from .declarations import Decl, declarations, merge_declarations, shift_spans  #
 from .juxtapose import split_postfix_names  # noqa: F401
 from .messages import check_input  # noqa: F401
 from .parser import parse_expression, parse_with_info, parse_raw  # noqa: F401
+from .rawtree import Raw  # noqa: F401

@@ -21,6 +21,7 @@ from ..errors import ShapeError
 from ..tree import expr as E
 from ..tree.shapes import dim_mul, fmt_shape
 from .products import notes
+from .rawtree import Raw  # noqa: F401  (re-exported: checking.derivation builds raw trees)
 from .typer import FUNCTIONS, Typer  # noqa: F401  (FUNCTIONS: the names the grammar must know)
 
 SIZE_LETTERS = "nmkpqrstuvwabcdefghijl"
