@@ -249,14 +249,21 @@ def d_apply(e, d):
 
 @rule(E.Softmax, name="softmax")
 def d_softmax(e, d):
-    """d softmax(z) = (diag(s) - s sᵀ) dz with s = softmax(z)."""
+    """d softmax(z) = (diag(s) - s sᵀ) dz with s = softmax(z), column by column: dS = S ⊙ dZ - S ⊙ (𝟏 𝟏ᵀ (S ⊙ dZ))"""
+    if e.shape[1] != 1:
+        m = e.shape[0]
+        had = E.Hadamard(e, d(0))
+        return E.Add(had, E.Neg(E.Hadamard(e, E.Mul(E.Ones((m, m)), had))))
     return E.Mul(E.Add(E.DiagMat(e), E.Neg(E.Mul(e, E.Transpose(e)))), d(0))
 
 
 @rule(E.LogSumExp, name="log-sum-exp")
 def d_logsumexp(e, d):
-    """d logsumexp(z) = softmax(z)ᵀ dz."""
-    return E.Mul(E.Transpose(E.Softmax(e.args[0])), d(0))
+    """d logsumexp(z) = softmax(z)ᵀ dz, column by column: d logsumexp(Z) = 𝟏ᵀ (softmax(Z) ⊙ dZ)"""
+    z = e.args[0]
+    if z.shape[1] != 1:
+        return E.Mul(E.Transpose(E.Ones((z.shape[0], 1))), E.Hadamard(E.Softmax(z), d(0)))
+    return E.Mul(E.Transpose(E.Softmax(z)), d(0))
 
 
 # ----------------------------------------------------------------- the walk

@@ -216,16 +216,17 @@ def x_vec(e, args):
 
 @rule(E.Softmax)
 def x_softmax(e, args):
-    """softmax(z)_i = exp(z_i) / Σ_k exp(z_k)."""
-    z = [row[0] for row in rows(args[0])]
-    s = total(E.Apply("exp", v) for v in z)
-    return matrix([[E.Div(E.Apply("exp", v), s)] for v in z])
+    """softmax(Z)_ij = exp(Z_ij) / Σ_k exp(Z_kj) (column by column)."""
+    cols = list(zip(*rows(args[0])))
+    sums = [total(E.Apply("exp", v) for v in col) for col in cols]
+    return matrix([[E.Div(E.Apply("exp", v), sums[j]) for j, v in enumerate(row)] for row in rows(args[0])])
 
 
 @rule(E.LogSumExp)
 def x_logsumexp(e, args):
-    """logsumexp(z) = log Σ exp(z_k)."""
-    return E.Apply("log", total(E.Apply("exp", row[0]) for row in rows(args[0])))
+    """logsumexp(Z)_j = log Σ_k exp(Z_kj) (a row: one entry per column)."""
+    cols = list(zip(*rows(args[0])))
+    return matrix([[E.Apply("log", total(E.Apply("exp", v) for v in col)) for col in cols]])
 
 
 @rule(E.Kron)

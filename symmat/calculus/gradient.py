@@ -67,6 +67,10 @@ def _prepare_node(e, used):
         return out
     if isinstance(e, E.Apply) and e.fn == "log" and isinstance(e.args[0], E.Softmax):
         z = e.args[0].args[0]
+        if z.shape[1] != 1:   # a batch, column by column
+            out = E.Add(z, E.Neg(E.Mul(E.Ones((z.shape[0], 1)), E.LogSumExp(z))))
+            used["log of softmax"] = "log softmax(Z) = Z − 𝟏 logsumexp(Z), column by column"
+            return out
         out = E.Add(z, E.Neg(E.Mul(E.LogSumExp(z), E.Ones(z.shape))))
         used["log of softmax"] = "log softmax(z) = z − logsumexp(z) 𝟏"
         return out

@@ -455,16 +455,16 @@ def _apply(e, args, env):
 
 
 def _softmax(e, args, env):
-    """softmax(z), shifted by max(z) for stability."""
-    z = np.exp(args[0] - np.max(args[0]))
-    return z / np.sum(z)
+    """softmax(z), column by column, each column shifted by its max for stability."""
+    z = np.exp(args[0] - np.max(args[0], axis=0, keepdims=True))
+    return z / np.sum(z, axis=0, keepdims=True)
 
 
 def _logsumexp(e, args, env):
-    """log(sum(exp(z))), shifted by max(z) for stability."""
+    """log(sum(exp(z))) of each column (a row), shifted by the column's max for stability."""
     z = args[0]
-    top = np.max(z)
-    return np.array([[top + np.log(np.sum(np.exp(z - top)))]])
+    top = np.max(z, axis=0, keepdims=True)
+    return top + np.log(np.sum(np.exp(z - top), axis=0, keepdims=True))
 
 
 RULES = {

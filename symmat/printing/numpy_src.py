@@ -466,11 +466,15 @@ def _apply(e, g):
 def _softmax(e, g):
     """exp(z - logsumexp(z)): stable, one line."""
     z = g.atom(e.args[0])
+    if e.shape[1] != 1:   # a batch: column by column
+        return f"np.exp({z} - np.logaddexp.reduce({z}, axis=0, keepdims=True))", ATOM
     return f"np.exp({z} - np.logaddexp.reduce({z}, axis=None))", ATOM
 
 
 def _logsumexp(e, g):
-    """np.logaddexp.reduce: stable."""
+    """np.logaddexp.reduce: stable (over each column of a matrix: a row)."""
+    if e.args[0].shape[1] != 1:
+        return f"np.logaddexp.reduce({g.code(e.args[0])[0]}, axis=0, keepdims=True)", ATOM
     return f"np.logaddexp.reduce({g.code(e.args[0])[0]}, axis=None)", ATOM
 
 

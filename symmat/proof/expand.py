@@ -441,14 +441,16 @@ def _apply(e, a, c):
 
 
 def _softmax(e, a, c):
-    """softmax(z) = exp(z) / sum(exp(z))."""
+    """softmax(z) = exp(z) / sum(exp(z)), column by column."""
     z = a[0].applyfunc(sympy.exp)
-    return z / sum(z)
+    sums = [sum(z[:, j]) for j in range(z.cols)]
+    return sympy.Matrix(z.rows, z.cols, lambda i, j: z[i, j] / sums[j])
 
 
 def _logsumexp(e, a, c):
-    """log(sum(exp(z)))."""
-    return _one(sympy.log(sum(a[0].applyfunc(sympy.exp))))
+    """log(sum(exp(z))) of each column: a row."""
+    z = a[0].applyfunc(sympy.exp)
+    return sympy.Matrix(1, z.cols, lambda i, j: sympy.log(sum(z[:, j])))
 
 
 RULES = node_table({

@@ -224,14 +224,20 @@ def _apply(e, a):
 
 
 def _softmax(e, a):
-    """exp(z) / 𝟏ᵀ exp(z)."""
+    """exp(z) / 𝟏ᵀ exp(z); of a matrix, exp(Z) ⊙ (𝟏 (𝟏ᵀ exp(Z)).^-1), column by column."""
     ex = a[0].applyfunc(sympy.Lambda(_T, sympy.exp(_T)))
+    if e.shape[1] != 1:
+        rows, _ = shape(e)
+        return HadamardProduct(ex, OneMatrix(rows, 1) * HadamardPower(OneMatrix(1, rows) * ex, -1))
     return (1 / _entries_sum(ex, e)) * ex
 
 
 def _logsumexp(e, a):
-    """log(𝟏ᵀ exp(z))."""
+    """log(𝟏ᵀ exp(z)); of a matrix, the row log.(𝟏ᵀ exp(Z))."""
     ex = a[0].applyfunc(sympy.Lambda(_T, sympy.exp(_T)))
+    if e.args[0].shape[1] != 1:
+        rows, _ = shape(e.args[0])
+        return (OneMatrix(1, rows) * ex).applyfunc(sympy.Lambda(_T, sympy.log(_T)))
     return sympy.log(_entries_sum(ex, e.args[0]))
 
 

@@ -277,3 +277,18 @@ def _end_is_diag(t, side):
     if isinstance(rest, E.DiagMat):
         return True
     return isinstance(rest, E.Mul) and bool(rest.chain) and isinstance(rest.chain[side], E.DiagMat)
+
+
+def mul_ones_outer(e):
+    """𝟏_m 𝟏_nᵀ = 𝟏_(m×n): the outer product of ones vectors is the matrix of ones."""
+    args = list(e.args)
+    for i in range(len(args) - 1):
+        p, q = args[i], args[i + 1]
+        if isinstance(p, E.Ones) and p.shape[1] == 1 and _ones_row(q):
+            args[i:i + 2] = [E.Ones((p.shape[0], q.shape[1]))]
+            return mk_mul(args)
+    return e
+
+
+def _ones_row(x):
+    return isinstance(x, E.Ones) and x.shape[0] == 1 or isinstance(x, E.Transpose) and isinstance(x.args[0], E.Ones)

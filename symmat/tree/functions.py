@@ -26,12 +26,8 @@ class Apply(Expr):
         return ops[0].shape
 
 
-def _vector(name, op, ck):
-    ck.eq(op.shape[1], 1, lambda: f"{name} needs a column vector, not {_named(op, ck)}")
-
-
 class Softmax(Expr):
-    """softmax(z) = exp(z) / sum(exp(z))."""
+    """softmax(z) = exp(z) / sum(exp(z)); of a matrix, column by column (a batch of logits)."""
 
     arity = 1
 
@@ -40,12 +36,11 @@ class Softmax(Expr):
 
     @classmethod
     def shape_of(cls, ops, params, ck):
-        _vector("softmax", ops[0], ck)
         return ops[0].shape
 
 
 class LogSumExp(Expr):
-    """logsumexp(z) = log(sum(exp(z)))."""
+    """logsumexp(z) = log(sum(exp(z))); of a matrix, the row of its columns' logsumexp."""
 
     arity = 1
 
@@ -54,5 +49,4 @@ class LogSumExp(Expr):
 
     @classmethod
     def shape_of(cls, ops, params, ck):
-        _vector("logsumexp", ops[0], ck)
-        return SCALAR
+        return (1, ops[0].shape[1])
