@@ -18,7 +18,7 @@ from .printing.text import to_text
 from .result import Step
 from .simplify import simplify, size, split_coef
 from .tree import expr as E
-from .tree.names import shown
+from .tree.names import GREEK_SPELLED, shown
 from .tree.walk import replace
 
 
@@ -27,6 +27,7 @@ from .tree.walk import replace
 def name_parts(result):
     """Name the result's repeated subexpressions and write the steps with those names."""
     bindings, body, names = name_shared(result.result, {v.name for v in result.f.variables()})
+    bindings, body, names = name_backprop(result.result, bindings, body, names)
     if bindings:
         result.bindings, result.body = bindings, body
         steps = result.steps
@@ -177,3 +178,86 @@ def _entry(M, i, j):
     if isinstance(M, E.Var):
         return f"{to_text(M)}_{i}{j}"
     return f"({to_text(M)})_{i}{j}"
+
+
+# ----------------------------------------------------------------- a Greek name read as a scalar (issue 11)
+
+def read_as_scalar(f, declared):
+    """Notes on undeclared lower-case Greek names read as scalars but added to a vector or matrix.
+
+    In ``(x - mu)^T Sigma^{-1} (x - mu)`` μ is a scalar by the default kinds
+    (SPEC §1.1), added to every entry of x: legal, and rarely what was meant.
+    symmat keeps the reading (a default never changes silently) and says so.
+    """
+    notes = []
+    for e in f.walk():
+        if not isinstance(e, E.Add) or e.is_scalar:
+            continue
+        for t in e.args:
+            rest = split_coef(t)[1]
+            if isinstance(rest, E.Var) and rest.is_scalar and rest.name not in declared \
+                    and rest.name[0] in GREEK_SPELLED and GREEK_SPELLED[rest.name[0]][0].islower():
+                kind = "vector" if e.shape[1] == 1 else "matrix"
+                note = (f"{rest.name} is read as a scalar (Greek names are scalars) and added to every entry; "
+                        f"declare {rest.name}: {kind} if it is one")
+                if note not in notes:
+                    notes.append(note)
+    return notes
+
+
+# ----------------------------------------------------------------- the back-propagation pieces (issue 11)
+
+def name_backprop(result, bindings, body, names):
+    """Name the pieces of a network's derivative as the notes do, once an activation h is named.
+
+    ŷ = W2 h + b2 for the output in ``W2 h + b2 - y`` (so the error reads
+    ŷ - y), and D = diag(h ⊙ (1 - h)) for a diagonal of activation slopes
+    used twice (the Hessian D W2ᵀ W2 D + diag(…)). Returns the extended
+    (bindings, body, names); nothing changes without a named activation.
+    """
+    if not names:
+        return bindings, body, names
+    taken = {n for n, _ in bindings} | {v.name for v in result.variables()}
+    mapping, extra = dict(names), []
+    output = _network_output(result, names)
+    if output is not None and "ŷ" not in taken:
+        node, positive, target = output
+        yhat = E.Var("ŷ", node.shape)
+        extra.append(("ŷ", replace(positive, names)))
+        mapping[node] = E.Add(yhat, E.Neg(target))
+    slope = _slope_diagonal(result, names)
+    if slope is not None and "D" not in taken:
+        extra.append(("D", replace(slope, mapping)))
+        mapping[slope] = E.Var("D", slope.shape)
+    if not extra:
+        return bindings, body, names
+    return bindings + extra, replace(result, mapping), mapping
+
+
+def _network_output(result, names):
+    """(node, ŷ, y) for a sum ŷ - y in `result` whose positive part holds a named activation."""
+    for e in result.walk():
+        if not isinstance(e, E.Add) or e.shape[1] != 1:
+            continue
+        negative = [t for t in e.args if isinstance(t, E.Neg) and isinstance(t.args[0], E.Var)]
+        positive = [t for t in e.args if not isinstance(t, E.Neg)]
+        if len(negative) == 1 and len(positive) == len(e.args) - 1 and negative[0].args[0].name == "y" \
+                and any(a in names for p in positive for a in p.walk()):
+            return e, positive[0] if len(positive) == 1 else E.Add(*positive), negative[0].args[0]
+    return None
+
+
+def _slope_diagonal(result, names):
+    """The diag(…) of a named activation that occurs at least twice in `result`, if any."""
+    counts = Counter()
+
+    def count(e):
+        counts[e] += 1
+        if counts[e] == 1:
+            for a in e.args:
+                count(a)
+
+    count(result)
+    found = [e for e, c in counts.items() if c >= 2 and isinstance(e, E.DiagMat)
+             and any(a in names for a in e.args[0].walk())]
+    return max(found, key=lambda e: counts[e]) if found else None

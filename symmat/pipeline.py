@@ -64,6 +64,8 @@ def derive(kind, f, wrt, where=None, layout="mixed", symmetric="sym", limits=Non
         DEADLINE.reset(clock)
         SHARED.reset(memo)
     said = reading_notes(fx)   # what the reading assumed (sizes of A ⊗ X matched factor by factor)
+    if not isinstance(f, E.Expr):   # a Greek name read as a scalar beside a vector (issue 11)
+        said = said + explain.read_as_scalar(fx, {canonical(n) for n in decls})
     for r in results:
         r.spellings = spellings
         r.notes[:0] = [n for n in said if n not in r.notes]

@@ -153,7 +153,8 @@ class Derivative:
         from .printing.text import to_text  # the printers load on first display
         out = to_text(self.body, ascii=ascii)
         if self.bindings:
-            out += " where " + ", ".join(f"{n} = {to_text(v, ascii=ascii)}" for n, v in self.bindings)
+            out += " where " + ", ".join(f"{to_text(E.Var(n, v.shape), ascii=ascii)} = {to_text(v, ascii=ascii)}"
+                                         for n, v in self.bindings)
         return out
 
     @speaks

@@ -7,7 +7,7 @@ from symmat.cli import main
 COMMANDS = [   # (argv, the first line of the output)
     (["grad", "x^T A x", "--wrt", "x", "--steps"], "df/dx = (A + A^T) x"),
     (["grad", "1/2 ||W2 σ(W1 x + b1) + b2 - y||^2", "--wrt", "W1", "--steps"],
-     "df/dW1 = (W2^T (W2 h + b2 - y) .* h .* (1 - h)) x^T where h = sigmoid(W1 x + b1)"),
+     "df/dW1 = (W2^T (y_hat - y) .* h .* (1 - h)) x^T where h = sigmoid(W1 x + b1), y_hat = W2 h + b2"),
     (["derivative", "A X B", "--wrt", "X", "--steps"], "dvec(F)/dvec(X) = kron(B^T, A)"),
     (["hessian", "x^T A x", "--wrt", "x"], "d^2f/dxdx^T = A + A^T"),
     (["jacobian", "softmax(z)", "--wrt", "z"], "df/dz = diag(s) - s s^T where s = softmax(z)"),

@@ -28,8 +28,8 @@ EXPECTED = {
         "gradient at the optimum is zero: True",
     ],
     "backprop_two_layer.py": [
-        "∂L/∂W2 = (W2 h + b2 - y) hᵀ where h = σ(W1 x + b1)",
-        "∂L/∂W1 = (W2ᵀ (W2 h + b2 - y) ⊙ h ⊙ (1 - h)) xᵀ where h = σ(W1 x + b1)",
+        "∂L/∂W2 = (ŷ - y) hᵀ where h = σ(W1 x + b1), ŷ = W2 h + b2",
+        "∂L/∂W1 = (W2ᵀ (ŷ - y) ⊙ h ⊙ (1 - h)) xᵀ where h = σ(W1 x + b1), ŷ = W2 h + b2",
         "symmat's ∂L/∂W2 equals the backward pass: True",
         "symmat's ∂L/∂W1 equals the backward pass: True",
     ],

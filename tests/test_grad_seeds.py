@@ -144,11 +144,11 @@ SEEDS = [
      lambda v: v["a"] @ np.linalg.solve(v["X"], v["b"]),
      lambda: {"a": vec(3), "X": sq(3), "b": vec(3)}),
     ("1/2 ||W2 σ(W1 x + b1) + b2 - y||^2", "W2", None, "mixed",
-     "(W2 h + b2 - y) hᵀ where h = σ(W1 x + b1)",
+     "(ŷ - y) hᵀ where h = σ(W1 x + b1), ŷ = W2 h + b2",
      lambda v: 0.5 * np.sum((v["W2"] @ sig(v["W1"] @ v["x"] + v["b1"]) + v["b2"] - v["y"]) ** 2),
      lambda: {"W1": mat(4, 3), "W2": mat(2, 4), "x": vec(3), "b1": vec(4), "b2": vec(2), "y": vec(2)}),
     ("1/2 ||W2 σ(W1 x + b1) + b2 - y||^2", "W1", None, "mixed",
-     "(W2ᵀ (W2 h + b2 - y) ⊙ h ⊙ (1 - h)) xᵀ where h = σ(W1 x + b1)",
+     "(W2ᵀ (ŷ - y) ⊙ h ⊙ (1 - h)) xᵀ where h = σ(W1 x + b1), ŷ = W2 h + b2",
      lambda v: 0.5 * np.sum((v["W2"] @ sig(v["W1"] @ v["x"] + v["b1"]) + v["b2"] - v["y"]) ** 2),
      lambda: {"W1": mat(4, 3), "W2": mat(2, 4), "x": vec(3), "b1": vec(4), "b2": vec(2), "y": vec(2)}),
 ]

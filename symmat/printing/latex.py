@@ -72,7 +72,9 @@ def number(v):
 # ----------------------------------------------------------------- leaves
 
 def name(text):
-    r"""A name: ``λ`` → ``\lambda``, ``W1`` → ``W_{1}``, ``X_train`` → ``X_{train}``."""
+    r"""A name: ``λ`` → ``\lambda``, ``W1`` → ``W_{1}``, ``X_train`` → ``X_{train}``, ``ŷ`` → ``\hat{y}``."""
+    if text == "ŷ":   # the network output named by explain.name_backprop
+        return r"\hat{y}"
     base, sub = _split_name(text)
     return _letters(base) + (f"_{{{_letters(sub)}}}" if sub else "")
 

@@ -130,9 +130,9 @@ def exponent(k):
 # ----------------------------------------------------------------- leaves
 
 def _var(e, p):
-    """A name; Greek letters are spelled out in ASCII (``λ`` → ``lambda``)."""
+    """A name; Greek letters are spelled out in ASCII (``λ`` → ``lambda``, ``ŷ`` → ``y_hat``)."""
     name = shown(e.name)
-    return "".join(GREEK_SPELLED.get(c, c) for c in name) if p.ascii else name
+    return "".join(GREEK_SPELLED.get(c, "y_hat" if c == "ŷ" else c) for c in name) if p.ascii else name
 
 
 def _differential(e, p):
