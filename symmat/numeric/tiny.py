@@ -256,17 +256,28 @@ def _unvec(e, args, sizes, cond):
 
 
 def _softmax(e, args, sizes, cond):
-    top = max(v for row in args[0] for v in row)
-    z = _each(args[0], lambda v: _exp(v - top))
-    total = sum(v for row in z for v in row)
-    return _each(z, lambda v: v / total)
+    """softmax, column by column (a matrix is a batch of logit columns)."""
+    cols = [_softmax_column(list(col)) for col in zip(*args[0])]
+    return [list(row) for row in zip(*cols)]
+
+
+def _softmax_column(col):
+    top = max(col)
+    z = [_exp(v - top) for v in col]
+    total = sum(z)
+    return [v / total for v in z]
 
 
 def _logsumexp(e, args, sizes, cond):
-    top = max(v for row in args[0] for v in row)
+    """logsumexp of each column: a row (1×1 for a vector)."""
+    return [[_logsumexp_column(list(col)) for col in zip(*args[0])]]
+
+
+def _logsumexp_column(col):
+    top = max(col)
     if not math.isfinite(top):
-        return [[top]]
-    return [[top + math.log(sum(_exp(v - top) for row in args[0] for v in row))]]
+        return top
+    return top + math.log(sum(_exp(v - top) for v in col))
 
 
 def _norm(e, args, sizes, cond):
