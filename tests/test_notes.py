@@ -6,6 +6,7 @@ against symmat's own NumPy evaluation at random values.
 """
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -179,3 +180,19 @@ def test_to_sympy_classes():
     assert grad("1/2 ||W2 σ(W1 x + b1) + b2 - y||^2", wrt="W1").to_sympy().has(HadamardProduct)
     assert jacobian("A x", wrt="x").to_sympy() == MatrixSymbol("A", sympy.Symbol("m", integer=True, positive=True), n) \
         or jacobian("A x", wrt="x").to_sympy().is_MatrixExpr
+
+
+def test_json_steps_are_the_rows_of_the_markdown_and_latex_notes(capsys):
+    # a page renders the JSON's LaTeX: it is what the notes print, words only inside \text{…}
+    for args in [("grad", "x^T A x", "--wrt", "x"), ("jacobian", "softmax(z)", "--wrt", "z"),
+                 ("derivative", "A X B", "--wrt", "X")]:
+        data = json.loads(cli(capsys, *args, "--format", "json")[1])
+        notes = [cli(capsys, *args, "--format", fmt)[1].splitlines() for fmt in ("markdown", "latex")]
+        for s in data["steps"][1:]:
+            left = "" if s["continued"] else ("\\Rightarrow " if s["implies"] else "") + s["lhs_latex"]
+            note = re.search(r"\\text\{\(.*\)\}$", s["latex"])
+            row = f"  {left} &= {s['rhs_latex']}" + (f" && {note.group(0)}" if note else "")
+            for lines in notes:
+                assert row in lines or row + " \\\\" in lines, (args, row)
+            math = re.sub(r"\\(text|operatorname|mathrm)\{[^}]*\}|\\[a-zA-Z]+", "", s["latex"])
+            assert not re.search(r"[a-z]{3,}", math), s["latex"]
