@@ -167,13 +167,15 @@ class Derivative:
                                          for n, v in self.bindings)
         return out
 
+    @speaks
     def _repr_latex_(self):
-        return f"$${self.latex()}$$"
+        from .printing.notebook import derivative_latex  # the printers load on first display
+        return derivative_latex(self)
 
     @speaks
     def _repr_markdown_(self):
-        from .printing.notes import render_markdown  # the printers load on first display
-        return render_markdown(self, steps=True, fold=True)
+        from .printing.notebook import derivative_markdown  # the printers load on first display
+        return derivative_markdown(self)
 
     def to_sympy(self):
         """The closed form as a SymPy matrix expression (MatrixSymbol, Transpose, Inverse, …)."""
@@ -232,6 +234,16 @@ class DerivativeSet(list):
         return "\n".join(lines)
 
     __str__ = text
+
+    @speaks
+    def _repr_latex_(self):
+        from .printing.notebook import derivative_latex  # the printers load on first display
+        return derivative_latex(self)
+
+    @speaks
+    def _repr_markdown_(self):
+        from .printing.notebook import derivative_markdown  # the printers load on first display
+        return derivative_markdown(self)
 
     @speaks
     def latex(self):

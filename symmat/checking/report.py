@@ -265,8 +265,8 @@ class CheckReport:
         return "\n".join(out)
 
     def _repr_markdown_(self):
-        """Jupyter: the verdict as Markdown (without the derivation)."""
-        return self.markdown(steps=False)
+        from ..printing.notebook import check_markdown  # the printers load on first display
+        return check_markdown(self)
 
     def latex(self, steps=True):
         """LaTeX (text with inline math, then the derivation) ready to paste into notes."""

@@ -88,5 +88,9 @@ class Report:
         return out
 
     def _repr_markdown_(self):
-        """Jupyter display."""
-        return self.markdown()
+        from ..printing.notebook import verification_markdown  # the printers load on first display
+        return verification_markdown(self)
+
+    def _repr_latex_(self):
+        from ..printing.notebook import verification_latex  # the printers load on first display
+        return verification_latex(self)
