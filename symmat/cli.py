@@ -34,6 +34,10 @@ def _common(p, wrt=True):
                    help="convention for a symmetric variable (default: sym)")
     p.add_argument("--format", default="text", choices=FORMATS)
     p.add_argument("--debug", action="store_true", help="show a traceback on errors")
+    _limit_opts(p)
+
+
+def _limit_opts(p):
     limits = p.add_argument_group("limits")
     limits.add_argument("--max-chars", type=int, help="longest input (default 10000)")
     limits.add_argument("--max-depth", type=int, help="deepest nesting (default 200)")
@@ -83,6 +87,15 @@ def build_parser():
     p.add_argument("--kind", default="derivative", choices=("grad", "jacobian", "hessian", "derivative"))
     p = sub.add_parser("render", help="print an expression as text, LaTeX or JSON")
     _common(p, wrt=False)
+    p = sub.add_parser("serve", help="serve the page (and its JSON API) on this computer")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
+    p.add_argument("--open", action="store_true", help="open the page in a browser")
+    p.add_argument("--quiet", action="store_true", help="do not log requests")
+    p.add_argument("--debug", action="store_true", help="show a traceback on errors")
+    _limit_opts(p)
+    p.add_argument("--max-size", type=int, help="largest verification size (default 6)")
+    p.add_argument("--verify-timeout", type=_seconds, help="seconds for one verification or check (default 60)")
     return ap
 
 
@@ -236,7 +249,13 @@ def cmd_check(args):
     return 0 if report.ok else 1
 
 
-COMMANDS = {"render": cmd_render, "grad": cmd_derive, "jacobian": cmd_derive,
+def cmd_serve(args):
+    """symmat serve [--host H] [--port P] [--open]: the page, until Ctrl+C."""
+    from .web.server import command  # http.server and the page only when serving
+    return command(args)
+
+
+COMMANDS = {"serve": cmd_serve, "render": cmd_render, "grad": cmd_derive, "jacobian": cmd_derive,
             "hessian": cmd_derive, "derivative": cmd_derive, "verify": cmd_verify,
             "check": cmd_check}
 
