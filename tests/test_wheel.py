@@ -62,3 +62,12 @@ def test_installed_wheel_derives_outside_the_checkout(wheel, tmp_path):
     r = subprocess.run([str(py), "-c", code], cwd=tmp_path, capture_output=True, text=True, env=env)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "(A + Aᵀ) x"
+
+
+def test_the_wheel_holds_the_page(wheel):
+    """Every file of symmat serve's page (the HTML, JavaScript, KaTeX and its fonts) is package data."""
+    names = set(zipfile.ZipFile(wheel).namelist())
+    static = os.path.join(REPO, "symmat", "web", "static")
+    shipped = {os.path.relpath(os.path.join(d, f), REPO).replace(os.sep, "/")
+               for d, _, files in os.walk(static) for f in files}
+    assert len(shipped) > 20 and shipped <= names, shipped - names

@@ -6,7 +6,8 @@ type it renders — Markdown (with ``$…$`` math, read by JupyterLab, Notebook,
 VS Code and Colab alike) where an object offers it, LaTeX otherwise — and
 both say the same thing:
 
-- an `Expr`: its formula (LaTeX only: there is nothing to add in words);
+- an `Expr`: its formula (its own ``_repr_latex_``, which needs nothing of
+  this module: the tree imports no printer but text and LaTeX);
 - a derivative: ∂f/∂x = … as a display equation; the Markdown adds what it
   is (kind, layout, shape) and the derivation, folded under a *derivation*
   toggle;
@@ -20,11 +21,6 @@ typesets math inside HTML output (VS Code's does not).
 """
 
 from .notes import _items, _symbol, render_markdown
-
-
-def expr_latex(e):
-    """An expression as inline math."""
-    return f"${e.latex()}$"
 
 
 def derivative_latex(r):

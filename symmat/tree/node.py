@@ -118,8 +118,7 @@ class Expr:
         return to_latex(self)
 
     def _repr_latex_(self):
-        from ..printing.notebook import expr_latex  # the printers load on first display (they import this module)
-        return expr_latex(self)
+        return f"${self.latex()}$"
 
     def evaluate(self, values):
         """NumPy value of the expression at `values` (a dict name → array/number)."""

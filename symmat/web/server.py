@@ -17,6 +17,7 @@ job answers. It decides only what HTTP decides:
 """
 
 import json
+import socket
 import sys
 import threading
 from http import HTTPStatus
@@ -25,6 +26,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 from . import jobs
+from .adapter import SymmatError
 from .worker import Crashed, Overrun, Pool
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -76,7 +78,6 @@ class Server(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(self, host="127.0.0.1", port=8000, settings=None, quiet=False, workers=4):
-        import socket
         self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self.settings = settings or Settings()
         self.quiet = quiet
@@ -252,7 +253,6 @@ def _bad(status, message):
 
 def serve(host="127.0.0.1", port=8000, open_browser=False, settings=None, quiet=False, ready=None):
     """Serve until interrupted; prints the URL (with the port actually bound) first."""
-    from .adapter import SymmatError
     if not 0 <= port <= 65535:
         raise SymmatError(f"the port must be a number from 0 to 65535 (0 picks a free one), not {port}")
     try:
@@ -262,7 +262,7 @@ def serve(host="127.0.0.1", port=8000, open_browser=False, settings=None, quiet=
     print(f"symmat: serving the page on {server.url}  (Ctrl+C to stop)", flush=True)
     server.warm()
     if open_browser:
-        import webbrowser
+        import webbrowser  # only with --open
         threading.Thread(target=webbrowser.open, args=(server.url,), daemon=True).start()
     if ready is not None:
         ready(server)
