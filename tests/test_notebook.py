@@ -69,9 +69,9 @@ def test_a_derivative_shows_its_result_and_folds_its_derivation(outputs):
     data = outputs[1]
     assert data["text/latex"] == "$$\\frac{\\partial f}{\\partial x} = \\left(A + A^{\\top}\\right) x$$"
     md = data["text/markdown"]
-    assert md.startswith("**Gradient by x, mixed layout, n×1** of $f = x^{\\top} A x$")
-    assert "<details><summary>derivation</summary>" in md
-    assert "$\\partial f/\\partial x = \\left(A + A^{\\top}\\right) x$ *(gradient)*" in md
+    assert md.startswith("Read as $f = x^{\\top} A x$\n\n**Gradient by x, mixed layout, n×1**")
+    assert "<details><summary>derivation</summary>\n\n$$\n\\begin{aligned}" in md
+    assert "  \\mathrm{d}f &= \\mathrm{d}x^{\\top} A x + x^{\\top} A \\mathrm{d}x && \\text{(product rule" in md
     assert "$$ \\frac{\\partial f}{\\partial x} = \\left(A + A^{\\top}\\right) x $$" in md
 
 

@@ -105,8 +105,12 @@ def test_typing_an_expression_renders_its_gradient(page):
     assert result.locator(".heading").text_content() == "Gradient by x, mixed layout, n×1"
     assert tex(result.locator(".math.display")) == "\\frac{\\partial f}{\\partial x} = \\left(A + A^{\\top}\\right) x"
     assert tex(result.locator(".read")) == "f = x^{\\top} A x"
-    steps = result.locator("ol.steps li")
-    assert steps.count() == 9 and steps.nth(2).locator(".rule").text_content() == "product rule"
+    steps = result.locator(".chain .step")      # df = … = … ⇒ ∂f/∂x = …, aligned at "="
+    assert steps.count() == 4
+    assert tex(steps.nth(0).locator(".lhs")) == "\\mathrm{d}f"
+    assert steps.nth(0).locator(".rule").text_content() == "product rule, transpose; Matrix Cookbook eq. 37"
+    assert steps.nth(1).locator(".lhs").text_content() == ""
+    assert tex(steps.nth(3).locator(".rhs")) == "{}= \\left(A + A^{\\top}\\right) x"
     assert "def d_x(A, x):" in page.locator("#code").text_content()
     assert "expr=x%5ET%20A%20x" in page.url and "wrt=x" in page.url
 
@@ -126,7 +130,7 @@ def test_copy_buttons_copy_the_notes(page):
     page.click("button[data-copy=markdown]")
     page.wait_for_selector("button[data-copy=markdown]:text('Copied')")
     copied = page.evaluate("navigator.clipboard.readText()")
-    assert copied.startswith("**Gradient by x, mixed layout, n×1** of $f = x^{\\top} x$")
+    assert copied.startswith("Read as $f = x^{\\top} x$\n\n**Gradient by x, mixed layout, n×1** of $f = x^{\\top} x$")
     page.click("button[data-copy=code]")
     assert page.evaluate("navigator.clipboard.readText()").startswith("import numpy as np")
 

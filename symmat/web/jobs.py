@@ -146,8 +146,7 @@ def _answer(result, reports, fields):
 
 def derivative_view(r):
     """What a page shows of a derivative beyond its JSON."""
-    return {"function_latex": r.f.latex(), "symbol_latex": A.symbol_latex(r), "heading": r.heading(),
-            "notes": list(r.notes)}
+    return {"symbol_latex": A.symbol_latex(r), "heading": r.heading(), "notes": list(r.notes)}
 
 
 def check_view(report):

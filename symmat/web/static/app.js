@@ -188,25 +188,39 @@
     const block = el("article", { class: "derivative" });
     const heading = view.heading || `${d.kind} by ${d.wrt}`;
     block.append(el("h2", { class: "heading" }, heading[0].toUpperCase() + heading.slice(1)));
-    block.append(el("p", { class: "read" }, "symmat read ", math("f = " + (view.function_latex || d.function))));
+    block.append(el("p", { class: "read" }, "Read as ", math(d.read_as_latex || "f = " + d.function)));
     let result = d.latex;
     block.append(math((view.symbol_latex || "") + " = " + result, true));
     block.append(el("p", { class: "shape" }, "shape ", math(shapeLatex(d.shape)),
       ` · ${d.layout} layout` + (d.symmetric_convention ? ` · symmetric convention: ${d.symmetric_convention}` : "")));
     for (const note of view.notes || []) block.append(el("p", { class: "note" }, note));
-    if (d.steps && d.steps.length) {
+    const chain = (d.steps || []).slice(1);        // the first line is f itself, read as above
+    if (chain.length) {
       const details = el("details", { class: "derivation" });
       if (!several) details.open = true;
       details.append(el("summary", {}, "Derivation"));
-      const ol = el("ol", { class: "steps" });
-      for (const s of d.steps) {
-        ol.append(el("li", {}, el("span", { class: "formula" }, math(s.latex)),
-          s.rule ? el("span", { class: "rule" }, s.rule) : null));
-      }
-      details.append(ol);
+      details.append(chainGrid(chain));
       block.append(details);
     }
     return block;
+  }
+
+  // The derivation as the notes write it: a chain of equalities aligned at "=",
+  // a line with the same left-hand side as the one before written "= …" under it,
+  // and the rule (with its Matrix Cookbook equation) to the right.
+  function chainGrid(steps) {
+    const grid = el("div", { class: "chain" });
+    for (const s of steps) {
+      const left = s.continued ? "" : (s.implies ? "\\Rightarrow " : "") + s.lhs_latex;
+      const rule = s.rule ? s.rule + (s.eq ? `; Matrix Cookbook eq. ${s.eq}` : "") : "";
+      const note = el("span", { class: "rule" }, rule);
+      if (s.identities && s.identities.length) note.setAttribute("title", s.identities.join("\n"));
+      grid.append(el("div", { class: "step" },
+        el("span", { class: "lhs" }, left ? math(left) : ""),
+        el("span", { class: "rhs" }, math("{}= " + s.rhs_latex)),
+        note));
+    }
+    return grid;
   }
 
   function shapeLatex(shape) {
