@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from ..pipeline import LAYOUTS
 from ..printing.latex import name as latex_name
+from ..printing.notebook import check_markdown
 from ..printing.notes import latex_words, render_latex, render_markdown, to_data
 from ..printing.text import to_text
 from ..tree import expr as E
@@ -265,7 +266,6 @@ class CheckReport:
         return "\n".join(out)
 
     def _repr_markdown_(self):
-        from ..printing.notebook import check_markdown  # the printers load on first display
         return check_markdown(self)
 
     def latex(self, steps=True):

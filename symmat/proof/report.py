@@ -3,6 +3,7 @@ points, with the tolerance), the first mismatch, and the element table."""
 
 from dataclasses import dataclass, field
 
+from ..printing.notebook import verification_latex, verification_markdown
 from ..printing.notes import latex_words
 
 
@@ -88,9 +89,7 @@ class Report:
         return out
 
     def _repr_markdown_(self):
-        from ..printing.notebook import verification_markdown  # the printers load on first display
         return verification_markdown(self)
 
     def _repr_latex_(self):
-        from ..printing.notebook import verification_latex  # the printers load on first display
         return verification_latex(self)
