@@ -95,6 +95,15 @@ def test_check_answers_the_json_of_the_command_line(server, capsys):
     assert body == expected
 
 
+def test_a_claimed_hessian_is_checked_as_a_hessian(server, capsys):
+    status, _, body = post(server, "check", expr="x^T A x", wrt="x", claim="2 A", kind="hessian")
+    expected = cli_json(capsys, "check", "x^T A x", "--wrt", "x", "--claim", "2 A", "--kind", "hessian",
+                        "--format", "json")
+    assert status == 200 and body["verdict"] == "wrong" and body["diagnosis"]["code"] == "symmetric"
+    body.pop("seconds"), expected.pop("seconds")
+    assert body == expected
+
+
 def test_verify_answers_the_json_of_the_command_line_with_the_table(server, capsys):
     status, _, body = post(server, "verify", expr="tr(A X)", wrt="A", where="A: 2x2")
     expected = cli_json(capsys, "verify", "tr(A X)", "--wrt", "A", "--where", "A: 2x2", "--kind", "grad",

@@ -91,13 +91,10 @@ def verify(fields, settings):
 
 def check(fields, settings):
     """POST /api/check: the verdict on a claimed derivative."""
-    if fields["kind"] == "hessian":
-        raise A.SymmatError("a claim is checked against the first derivative (gradient or "
-                            "Jacobian); choose kind grad, jacobian or derivative")
     report = symmat.check(fields["expr"], wrt=fields["wrt"], claim=fields["claim"],
                           where=fields["where"] or None, layout=fields["layout"],
                           symmetric=fields["symmetric"], limits=settings_limits(settings),
-                          timeout=settings["verify_timeout"], max_size=settings["max_size"])
+                          timeout=settings["verify_timeout"], max_size=settings["max_size"], kind=fields["kind"])
     data = json.loads(A.render_check(report, "json"))
     if not fields["view"]:
         return data

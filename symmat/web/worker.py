@@ -45,8 +45,11 @@ def _child(conn, fn, args):
         out = fn(*args)
     except BaseException as e:  # fn answers its own errors; this is the last resort
         out = Crashed(f"{type(e).__name__}: {e}")
-    conn.send(out)
-    conn.close()
+    try:
+        conn.send(out)
+        conn.close()
+    except OSError:             # the server stopped (or gave up on us) meanwhile: nobody to answer
+        pass
 
 
 class Pool:

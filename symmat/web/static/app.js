@@ -101,7 +101,6 @@
     if (state.mode === "check") q.set("mode", "check");
     for (const name of FIELDS) {
       if (name === "claim" && state.mode !== "check") continue;
-      if (name === "kind" && state.mode === "check") continue;
       const v = state[name];
       if (v && v !== DEFAULTS[name]) q.set(name, v);
     }
