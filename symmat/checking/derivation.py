@@ -86,7 +86,9 @@ class Reader:
         def put(e):
             if isinstance(e, E.Var) and e.name == dname:
                 return dX
-            return parts.get(e.name, e) if isinstance(e, E.Var) else e
+            if isinstance(e, E.Var) and e.name in parts:   # a part may use an earlier one (ŷ = W2 h + b2)
+                return rebuild(parts[e.name], put)
+            return e
         self.forced = forced_sizes(self.general, typed[0]) if typed[0] != self.general else []
         return rebuild(typed[-1], put)
 
@@ -98,9 +100,10 @@ class Reader:
 
 
 def _other(tie, name):
-    """The value side of a tie `name + value` (whichever argument is not the name)."""
-    a, b = tie.args[0], tie.args[1]
-    return b if isinstance(a, E.Var) and a.name == name else a
+    """The value side of a tie `name + value`: the other terms (a value that is a sum, ŷ = W2 h + b2,
+    is read flattened into the tie)."""
+    rest = [a for a in tie.args if not (isinstance(a, E.Var) and a.name == name)]
+    return rest[0] if len(rest) == 1 else E.Add(*rest)
 
 
 def _copy(raw):

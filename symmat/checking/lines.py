@@ -132,8 +132,8 @@ def classify(lhs, fname="f"):
         return ("dvec" if "vec" in s else "d"), None
     if bare in ("f", "F", "f(x)", fname):
         return "value", None
-    if re.fullmatch(r"[A-Za-z\\][A-Za-z0-9_{}\\]*", bare):
-        return "name", bare
+    if re.fullmatch(r"(?:\\|[^\W\d])[\w{}\\]*", bare):   # any letter: h, ŷ, μ, \hat{y}
+        return "name", s.replace(" ", "")   # braces kept: \hat{y} is y_hat
     raise ParseError(f"cannot tell what '{lhs.strip()}' is: a line reads df = …, = …, f = …, "
                      "∂f/∂x = …, ∇f = … (or names a part, h = …)")
 
