@@ -130,6 +130,7 @@ def construct(typer, raw, names, memo):
 
 
 def _param_dims(params):
+    """The sizes inside node parameters (shape tuples, size names)."""
     out = []
     for p in params:
         if isinstance(p, tuple):
@@ -140,6 +141,7 @@ def _param_dims(params):
 
 
 def _free(d):
+    """The free size names in a dimension (a name, or a product of them)."""
     if isinstance(d, str):
         return [d]
     if isinstance(d, tuple):
@@ -161,6 +163,7 @@ def _subst(p, uni, names):
 
 
 def _subst_dim(d, uni, names):
+    """A dimension with its unified representative named (``_3`` → ``n``)."""
     d = uni.resolve(d)
     if isinstance(d, tuple):
         return dim_mul(_subst_dim(d[1], uni, names), _subst_dim(d[2], uni, names))

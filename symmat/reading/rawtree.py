@@ -140,6 +140,7 @@ class TightNeg(Raw):
 def _unary(op, params=()):
     """A callback for ``operand TOKEN`` postfix rules."""
     def callback(self, c):
+        """The postfix node over the operand."""
         x, tok = c
         return Raw(op, [x], params, x.start, tok.end_pos)
     callback.__doc__ = f"``x {op}`` → Raw({op!r}, [x])."
@@ -149,6 +150,7 @@ def _unary(op, params=()):
 def _binary(op):
     """A callback for ``a TOKEN b`` rules."""
     def callback(self, c):
+        """The binary node over both operands."""
         a, _, b = c
         return Raw(op, [a, b], (), a.start, b.end)
     callback.__doc__ = f"``a op b`` → Raw({op!r}, [a, b])."

@@ -59,6 +59,7 @@ class Typer:
 
     # -- helpers
     def new_dim(self):
+        """A fresh free size (``_1``, ``_2``, …; named n, m, … in pass 2)."""
         self.fresh += 1
         return f"_{self.fresh}"
 
@@ -69,6 +70,7 @@ class Typer:
         return "\n" + caret(self.text, raw.start + 1, raw.end - raw.start)
 
     def fail(self, cls, msg, raw):
+        """Raise `cls` with `msg` and a caret under `raw`'s source."""
         raise cls(msg + self.where(raw))
 
     # -- pass 1
@@ -111,10 +113,12 @@ class Typer:
         return raw
 
     def kids(self, raw, in_matrix, depth):
+        """Infer every child of `raw`."""
         for a in raw.args:
             self.infer(a, in_matrix, depth + 1)
 
     def op_name(self, raw, in_matrix, depth):
+        """A name: a variable, or (a run of undeclared letters) a product of single letters."""
         name = raw.params[0]
         name = GREEK.get(name, name)
         if name in self.decls or name in self.vars or one_name(name):
@@ -138,6 +142,7 @@ class Typer:
         return raw
 
     def var(self, raw, name, in_matrix):
+        """A variable (or the explicit matrix declared for it) with its shape and properties."""
         decl = self.decls.get(name)
         if decl is not None and decl.value is not None:
             if self.vars.get(name) == "explicit" and name not in self.explicit:
@@ -158,6 +163,7 @@ class Typer:
         return raw
 
     def _new_var(self, name, decl, in_matrix, raw):
+        """(shape, properties) of a name met for the first time: declared, else by its kind."""
         kind = decl.kind if decl else None
         props = set(decl.props) if decl else set()
         if decl and decl.shape:
@@ -179,6 +185,7 @@ class Typer:
 
     @staticmethod
     def _default_kind(name, in_matrix, props):
+        """The kind of an undeclared name by its spelling (SPEC §1.1) or place (a matrix entry)."""
         if in_matrix:
             return "scalar"
         first = name[0]
@@ -227,11 +234,13 @@ class Typer:
 
     @staticmethod
     def _factors(r):
+        """The factors `r` contributes to an enclosing product (a scalar-valued chain stays one)."""
         if r.op == "Mul" and not (is_scalar(r.shape) and any(not is_scalar(x.shape) for x in r.args)):
             return list(r.args)
         return [r]
 
     def op_neg(self, raw, in_matrix, depth):
+        """``-x``, folded as `build.negate` folds it (so printing round-trips)."""
         self.kids(raw, in_matrix, depth)
         x = raw.args[0]
         if x.op == "Const":
@@ -252,16 +261,19 @@ class Typer:
 
     @staticmethod
     def _become(raw, other):
+        """Make `raw` the node `other` (in place: parents keep their reference)."""
         raw.op, raw.args, raw.params, raw.shape = other.op, other.args, other.params, other.shape
         return raw
 
     def op_sub(self, raw, in_matrix, depth):
+        """``a - b`` → ``a + (-b)``."""
         a, b = raw.args
         neg = Raw("neg", [b], (), b.start, b.end)
         raw.args = [a, neg]
         return self.op_add(raw, in_matrix, depth)
 
     def op_add(self, raw, in_matrix, depth):
+        """A sum, flattened."""
         self.kids(raw, in_matrix, depth)
         terms = []
         for t in raw.args:
@@ -320,14 +332,17 @@ class Typer:
         return self.settle(raw, "Const", [], (Fraction(text),))
 
     def op_identity(self, raw, in_matrix, depth):
+        """``I`` (of the size its context needs) or ``I_n``."""
         n = raw.params[0] if raw.params else self.new_dim()
         return self.settle(raw, "Identity", [], (n,))
 
     def op_ones(self, raw, in_matrix, depth):
+        """The vector of ones, of the size its context needs."""
         n = raw.params[0] if raw.params else self.new_dim()
         return self.settle(raw, "Ones", [], ((n, 1),))
 
     def op_power(self, raw, in_matrix, depth):
+        """``x^k``: a power, or the inverse for ``^{-1}`` of a matrix; limits on big powers."""
         self.kids(raw, in_matrix, depth)
         k = Fraction(raw.params[0])
         x = raw.args[0]
@@ -413,6 +428,7 @@ class Typer:
         return self.settle(raw, "Identity", [], (k,))
 
     def _arity(self, raw, name, n):
+        """Refuse a call with the wrong number of arguments."""
         if len(raw.args) != n:
             self.fail(ParseError, f"{name} takes {n} argument{'s' if n > 1 else ''}, "
                                   f"not {len(raw.args)}", raw)
