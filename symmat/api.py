@@ -94,14 +94,25 @@ def check(f, wrt, claim, where=None, layout="mixed", symmetric="sym", limits=Non
     if _by_explicit_matrix(f, wrt, where, limits):
         from .checking.by_entries import check_by_entries  # the checker's stage: loaded only to check
         return check_by_entries(f, wrt, claim, where, layout, symmetric, limits)
-    return _check(f, wrt, claim, where=where, layout=layout, symmetric=symmetric,
-                  limits=limits, timeout=timeout, max_size=max_size, kind=kind)
+    report = _check(f, wrt, claim, where=where, layout=layout, symmetric=symmetric,
+                    limits=limits, timeout=timeout, max_size=max_size, kind=kind)
+    return _speaking_as_typed(report)
 
 
 def check_derivation(f, wrt, text, where=None, layout="mixed", kind=None, limits=None):
     """Decide a whole derivation, line by line (SPEC §5) → report with .ok, .first_wrong, .lines, .diagnosis."""
     from .checking.derivation import check_derivation as _check  # NumPy: loaded only to check
     return _check(f, wrt, text, where=where, layout=layout, kind=kind, limits=_limits(limits))
+
+
+def _speaking_as_typed(report):
+    """The report, printing names as the user first typed them in f (SPEC §1.1)."""
+    from .tree.names import canonical, spellings_of  # with the stages: names as typed
+    f = getattr(report, "f", None)
+    if f is not None and getattr(report, "spellings", None) is None and isinstance(report.wrt, str):
+        report.spellings = spellings_of(f)
+        report.wrt = report.spellings.get(canonical(report.wrt), report.wrt)
+    return report
 
 
 def _by_explicit_matrix(f, wrt, where, limits):

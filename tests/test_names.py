@@ -151,3 +151,30 @@ def test_fuzz_names_as_typed_finds_no_mismatch():
         assert out.status != "name-mismatch", out.detail
         statuses.append(out.status)
     assert statuses.count("ok") >= 30, statuses
+
+
+def test_check_reports_names_as_typed(capsys):
+    report = symmat.check("tr(W_2 X)", wrt="W_{2}", claim="X")
+    assert not report.ok and report.wrt == "W_2"
+    text = report.text()
+    assert "∂f/∂W_2" in text and "W2" not in text
+    assert json.loads(json.dumps(report.to_data(), ensure_ascii=False))["wrt"] == "W_2"
+    assert "\\partial W_{2}" in report.latex()
+    status, out, _ = cli(capsys, "check", "tr(W_2 X)", "--wrt", "W2", "--claim", "X^T")
+    assert status == 0 and out.splitlines()[:2] == [
+        "f = tr(W_2 X)", "✓ right: Xᵀ is ∂f/∂W_2 (mixed layout), decided symbolically (the difference simplifies to 0)"]
+
+
+def test_spellings_stay_with_their_result():
+    a, b = symmat.grad("tr(W_2 X)", wrt="X"), symmat.grad("tr(W2 X)", wrt="X")
+    assert (str(a), str(b)) == ("W_2ᵀ", "W2ᵀ")
+
+
+@pytest.mark.parametrize("kind,f,wrt,symbol", [
+    ("hessian", "x_1^T A x_1", "x1", "∂²f/∂x_1∂x_1ᵀ = A + Aᵀ"),
+    ("jacobian", "W_2 x", "x", "∂f/∂x = W_2"),
+    ("derivative", "A X_{3} B", "X_3", "∂vec(F)/∂vec(X_3) = Bᵀ ⊗ A"),
+])
+def test_every_kind_names_the_variable_as_typed(kind, f, wrt, symbol):
+    r = getattr(symmat, kind)(f, wrt=wrt)
+    assert render_result(r, "text").splitlines()[1] == symbol

@@ -12,6 +12,7 @@ from ..printing.notebook import check_markdown
 from ..printing.notes import latex_words, render_latex, render_markdown, to_data
 from ..printing.text import to_text
 from ..tree import expr as E
+from ..tree.names import speaks
 
 ORDER = ("right", "layout", "transpose", "convention", "other_variable", "symmetric", "sign",
          "factor", "misplaced", "dependence", "shape", "undecided", "wrong")
@@ -234,6 +235,7 @@ class CheckReport:
         verdict = "is" if self.ok else "is not"
         return Sentence(self.claim, f" {verdict} ", partial(self.wrt, self.vec), f" ({self.layout} layout)")
 
+    @speaks   # names as the user typed them (tree.names)
     def text(self, ascii=False):
         """The verdict as plain text."""
         mark = ("right" if self.ok else "wrong") if ascii else ("✓ right" if self.ok else "✗ wrong")
@@ -249,6 +251,7 @@ class CheckReport:
             lines.append(f"  (the claim only fits when {', '.join(self.assumed)}; it was judged at those sizes)")
         return "\n".join(lines)
 
+    @speaks   # names as the user typed them (tree.names)
     def markdown(self, steps=True):
         """Markdown notes: the verdict, the diagnosis, the right answer and its derivation."""
         mark = "✓ Right" if self.ok else "✗ Wrong"
@@ -268,6 +271,7 @@ class CheckReport:
     def _repr_markdown_(self):
         return check_markdown(self)
 
+    @speaks   # names as the user typed them (tree.names)
     def latex(self, steps=True):
         """LaTeX (text with inline math, then the derivation) ready to paste into notes."""
         mark = "Right" if self.ok else "Wrong"
@@ -282,6 +286,7 @@ class CheckReport:
             out.append(render_latex(self.correct, steps=True))
         return "\n\n".join(out)
 
+    @speaks   # names as the user typed them (tree.names)
     def to_data(self):
         """JSON-ready data."""
         return {"ok": self.ok, "verdict": "right" if self.ok else "wrong",

@@ -149,7 +149,7 @@ class speaking:
     """``with speaking(table):`` printers show names as in `table` (an enclosing table wins)."""
 
     def __init__(self, table):
-        self.table = table or {}
+        self.table = table   # None: no table here, so printing a parsed tree looks up its own spellings
 
     def __enter__(self):
         outer = _SPEAKING.get()
