@@ -103,7 +103,7 @@ def flat_mul(*factors):
 
 
 def _sum(terms):
-    return terms[0] if len(terms) == 1 else E.Add(*terms)
+    return terms[0] if len(terms) == 1 else E.Add(*terms) if terms else E.Const(0)
 
 
 def _move_rule(X, tricks):
@@ -138,6 +138,8 @@ def gradient(f, X, steps):
     try:   # the line after 'df = …' moves the factors of the df shown, where the rules see through it
         shown_parts, shown_tricks = contributions(shown, dX)
     except (DerivativeError, InternalError):
+        shown_parts, shown_tricks = parts, tricks
+    if not shown_parts:   # the df shown simplified to 0 (y ./ y, X - X): move the unsimplified terms
         shown_parts, shown_tricks = parts, tricks
     moved_form = _sum([moved(X, p) for p in shown_parts])
     if moved_form != shown:
