@@ -170,3 +170,28 @@ def _read_with(reader, text):
         return P.parse_raw(text)
     finally:
         P._READER = saved
+
+
+def test_a_damaged_cache_file_is_made_again(tmp_path):
+    os.chmod(tmp_path, 0o700)
+    first = P.Reader(folder=str(tmp_path))
+    path = G.module_path(str(tmp_path), first.runtime.GRAMMAR_KEY)
+    with open(path, "w") as f:
+        f.write("this is not python (\n")
+    again = P.Reader(folder=str(tmp_path))
+    assert not isinstance(again.runtime, G._InMemory)
+    assert again.parse("x^T A x")[0].op == "product"
+
+
+def test_old_parsers_are_pruned(tmp_path):
+    os.chmod(tmp_path, 0o700)
+    for i in range(G.KEEP + 3):
+        with open(os.path.join(tmp_path, f"grammar_old{i:02d}.py"), "w") as f:
+            f.write("")
+        os.utime(os.path.join(tmp_path, f"grammar_old{i:02d}.py"), (1000 + i, 1000 + i))
+    reader = P.Reader(folder=str(tmp_path))
+    left = sorted(f for f in os.listdir(tmp_path) if f.endswith(".py"))
+    assert len(left) == G.KEEP
+    assert G.module_path(str(tmp_path), reader.runtime.GRAMMAR_KEY).endswith(left[-1]) or \
+        os.path.basename(G.module_path(str(tmp_path), reader.runtime.GRAMMAR_KEY)) in left
+    assert "grammar_old00.py" not in left

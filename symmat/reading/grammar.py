@@ -224,12 +224,33 @@ def runtime(text=None, folder=None, always_accept=()):
     path = module_path(folder, key)
     try:
         module = load_generated(path, key)
-        if module is None:
+    except Exception:   # a damaged file (cut short, bad bytecode): it is made again below
+        module = None
+    if module is None:
+        try:
             generate(text, path, key, always_accept)
             module = load_generated(path, key)
-    except (OSError, SyntaxError, ImportError):   # a cache that cannot be written or read
-        module = None
+            _prune(folder, keep=path)
+        except Exception:   # a cache that cannot be written or read: lark in memory is as right
+            module = None
     return module or _InMemory(text)
+
+
+KEEP = 8   # parsers kept in the cache folder (one per grammar and lark version met lately)
+
+
+def _prune(folder, keep):
+    """Remove all but the `KEEP` newest generated parsers (and their bytecode) from `folder`."""
+    from importlib.util import cache_from_source  # why: only after a parser was generated
+    found = sorted((os.path.join(folder, f) for f in os.listdir(folder)
+                    if f.startswith("grammar_") and f.endswith(".py")), key=os.path.getmtime, reverse=True)
+    for path in found[KEEP:]:
+        if path != keep:
+            for p in (path, cache_from_source(path)):
+                try:
+                    os.unlink(p)
+                except OSError:
+                    pass
 
 
 def build(callbacks, postlex, text=None, folder=None):
