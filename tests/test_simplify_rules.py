@@ -270,3 +270,13 @@ def test_named_rules_without_a_name():
         return e
 
     assert table[E.Add] == (r, None) and table[E.Mul] == (r, None)
+
+
+def test_a_factor_cancels_inside_an_inverted_product():
+    """Aᵀ (A X B)⁻ᵀ Bᵀ = X⁻ᵀ for square A, B; (A X)⁻¹ A = X⁻¹; a non-square end factor does not cancel."""
+    AXB = E.Mul(A, X, B)
+    check(E.Mul(E.Transpose(A), E.Transpose(E.Inverse(AXB)), E.Transpose(B)), "X⁻ᵀ")
+    check(E.Mul(E.Inverse(E.Mul(A, X)), A), "X⁻¹")
+    RtR = E.Mul(E.Transpose(Xr), Xr)
+    e = E.Mul(Xr, E.Inverse(RtR))
+    assert P.mul_inverse_product_cancel(e) is e

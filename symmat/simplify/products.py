@@ -10,6 +10,7 @@ not apply; `strategy` lists them per node type, in the order they are tried.
 from fractions import Fraction
 
 from ..tree import expr as E
+from .symmetry import flip
 from .terms import is_reciprocal, mk_mul, scale, split_coef
 
 
@@ -292,3 +293,45 @@ def mul_ones_outer(e):
 
 def _ones_row(x):
     return isinstance(x, E.Ones) and x.shape[0] == 1 or isinstance(x, E.Transpose) and isinstance(x.args[0], E.Ones)
+
+
+def mul_inverse_product_cancel(e):
+    """H₁ᵀ (H₁ R)⁻ᵀ = R⁻ᵀ, (L Hₖ)⁻ᵀ Hₖᵀ = L⁻ᵀ, (H₁ R)⁻¹ H₁ = R⁻¹, Hₖ (L Hₖ)⁻¹ = L⁻¹ for a square H:
+    a factor cancels against its inverse inside an inverted product (det(A X B) by X: det(A X B) X⁻ᵀ)."""
+    args = list(e.args)
+    pos = [i for i, a in enumerate(args) if not a.is_scalar]
+    for i, j in zip(pos, pos[1:]):
+        out = _cancelled(args[i], args[j])
+        if out is not None:
+            args[i:j + 1] = [out] + [a for a in args[i + 1:j]]
+            return mk_mul(args)
+    return e
+
+
+def _inverted_chain(x):
+    """(chain, transposed) for x = (H₁ … Hₖ)⁻¹ or its transpose, else None."""
+    transposed = isinstance(x, E.Transpose)
+    core = x.args[0] if transposed else x
+    if isinstance(core, E.Inverse) and isinstance(core.args[0], E.Mul) and not core.args[0].scalars:
+        return core.args[0].chain, transposed
+    return None
+
+
+def _rest_inverse(chain, transposed):
+    out = E.Inverse(mk_mul(chain))
+    return E.Transpose(out) if transposed else out
+
+
+def _cancelled(p, q):
+    """The product p q with one factor cancelled against an inverted product, or None."""
+    for inv, other, inv_right in ((q, p, True), (p, q, False)):
+        found = _inverted_chain(inv)
+        if found is None:
+            continue
+        chain, transposed = found
+        # (H₁…Hₖ)⁻ᵀ = H₁⁻ᵀ … Hₖ⁻ᵀ and (H₁…Hₖ)⁻¹ = Hₖ⁻¹ … H₁⁻¹: which end meets `other`
+        k = 0 if inv_right == transposed else -1
+        end = chain[k]
+        if end.shape[0] == end.shape[1] and other == (flip(end) if transposed else end):
+            return _rest_inverse(chain[1:] if k == 0 else chain[:-1], transposed)
+    return None

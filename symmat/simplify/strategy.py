@@ -26,7 +26,7 @@ from .terms import RUNNING
 
 RULES = rule_tuples({
     E.Mul: (P.mul_flatten, P.mul_constants, P.mul_identity, P.mul_scalars_first, P.mul_powers,
-            P.mul_div_out, P.mul_inverse_cancel, P.mul_matrix_powers, P.mul_sum_coefficient,
+            P.mul_div_out, P.mul_inverse_cancel, P.mul_inverse_product_cancel, P.mul_matrix_powers, P.mul_sum_coefficient,
             P.mul_diag_distribute, P.mul_diag_vector, P.mul_ones_first, P.mul_ones_outer,
             K.mul_kron_mixed, K.mul_kron_vec, K.mul_commutation_square, K.mul_kron_absorb,
             K.mul_diag_diag),
