@@ -228,3 +228,10 @@ def test_every_spelling_of_a_greek_name_is_one_variable(text):
                                         ("0.001", "1e-3"), ("2.5E3", "2500")])
 def test_numbers_in_every_notation_are_one_constant(text, value):
     assert symmat.parse(f"{text} x^T x") == symmat.parse(f"{value} x^T x")
+
+
+@pytest.mark.parametrize("spellings", [("W_2", "W_{2}", "W₂", "W2"), ("mu0", "mu_0", r"\mu_0", "μ0", "μ_0"),
+                                       ("X_train", "X_{train}"), ("y_hat", r"\hat{y}")])
+def test_every_spelling_of_a_name_is_one_variable(spellings):
+    trees = {symmat.parse(f"tr({n}^T {n})") for n in spellings}
+    assert len(trees) == 1

@@ -9,7 +9,8 @@ The modules, in the order a text goes through them:
   which closes, how a matrix row splits at spaces;
 * `declarations`: ``where`` clauses → one `Decl` per name;
 * `juxtapose`: when ``AB`` is one name and when it is ``A B``;
-* `typer` and `build`: kinds, sizes and frozen nodes;
+* `typer`, `products` and `build`: kinds, sizes (products of sizes matched
+  factor by factor) and frozen nodes;
 * `messages`: bad input → one clear error with a caret;
 * `parser`: the entry points, which run the steps in order.
 
