@@ -12,7 +12,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from symmat.simplify import collect_terms, simplify
+from symmat.simplify import simplify
 from symmat.simplify import functions as F, products as P, sums as S, symmetry as Y, transposes as T
 from symmat.tree import expr as E
 from symmat.tree.rules import do_one, named_rules, rule_tuples
@@ -198,12 +198,6 @@ def test_a_term_that_would_leave_only_a_constant_is_not_factored():
     Xi = E.Inverse(X)
     e = E.Add(E.Mul(E.Const(2), Xi), E.Neg(E.Hadamard(Xi, E.Identity(N))))
     assert S.add_hadamard_common(e) is e
-
-
-def test_collect_terms_collects_and_nothing_else():
-    r = E.Add(E.Mul(X, w), E.Neg(y))
-    t = E.Mul(E.Transpose(X), r)
-    assert str(collect_terms([t, t, E.Mul(V("λ", (1, 1)), w)], (N, 1))) == "2 Xᵀ (X w - y) + λ w"
 
 
 # ----------------------------------------------------------------- functions and reductions

@@ -10,5 +10,4 @@ commutation identities).
 """
 
 from .strategy import BUDGET, DEADLINE, RULES, SHARED, Simplifier, simplify  # noqa: F401
-from .sums import collect_terms  # noqa: F401
 from .terms import is_negative, mk_add, mk_mul, scalar_part, scale, size, split_coef  # noqa: F401

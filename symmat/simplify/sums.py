@@ -138,10 +138,3 @@ def add_hadamard_common(e):
         rests.append(scale(c, hadamard_of(pool)))
     return E.Hadamard(hadamard_of(common), E.Add(*rests))
 
-
-def collect_terms(terms, shape):
-    """The sum of `terms` with repeated ones collected (2 A x for A x + A x) and nothing else rewritten."""
-    terms = list(terms)
-    if len(terms) < 2:
-        return mk_add(terms, shape)
-    return add_like_terms(E.Add(*terms))
