@@ -158,7 +158,7 @@ def _binary(op):
 
 
 class RawBuilder:
-    """Grammar rule aliases → `build.Raw` nodes (the callbacks of the LALR parser).
+    """Grammar rule aliases → `Raw` nodes (lark's transformer, called as the LALR parser reduces).
 
     Every callback gets all the children of its rule, tokens included, so
     that each node's span runs from its first to its last character.

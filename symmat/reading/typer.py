@@ -294,26 +294,26 @@ class Typer:
     def _divisor_kinds(self, den):
         """Kinds of the names first met in a divisor of numbers and letters (``1/(2 m)``, ``1/(n - 1)``).
 
-        A lower-case name there is a scalar (the m of ``1/m``: a count, SPEC
-        §1.1); an undeclared upper-case one is refused, since a matrix divisor
-        would silently be taken to be 1×1. Names that the divisor also uses in
-        another way (``1/(w^T w)``) are left to their spelling.
+        When the whole divisor is numbers and names under + - · / ^ (and
+        element-wise functions of those), a lower-case name in it is a scalar
+        (the m of ``1/m``: a count, SPEC §1.1) and an undeclared upper-case one
+        is refused, since a matrix divisor would silently be taken to be 1×1.
+        Any other divisor (``1/(w^T w)``, ``1/(1 + exp(-w^T x))``) leaves every
+        name to its spelling.
         """
-        plain, other = [], set()
-        stack = [(den, True)]
+        names, stack = [], [den]
         while stack:
-            r, arithmetic = stack.pop()
-            arithmetic = arithmetic and (r.op in _ARITHMETIC or r.op == "call" and r.params[0] in ELEMENTWISE_NAMES)
-            if r.op == "name" and arithmetic:
-                plain.append(r)
-            elif r.op == "name":
-                other.update(_letters(GREEK.get(r.params[0], r.params[0])))
-            stack.extend((a, arithmetic) for a in r.args)
-        for r in plain:
+            r = stack.pop()
+            if not (r.op in _ARITHMETIC or r.op == "call" and r.params[0] in ELEMENTWISE_NAMES):
+                return
+            if r.op == "name":
+                names.append(r)
+            stack.extend(r.args)
+        for r in names:
             name = GREEK.get(r.params[0], r.params[0])
-            letters = [name] if one_name(name) or name in self.decls else _letters(name)
+            letters = [name] if one_name(name) or name in self.decls else list(name)
             for letter in letters:
-                if letter in self.decls or letter in self.vars or letter in other or letter == "I":
+                if letter in self.decls or letter in self.vars or letter == "I":
                     continue
                 if self._default_kind(letter, False, ()) == "matrix":
                     self.fail(ShapeError, f"cannot divide by {letter}: an undeclared upper-case name is a "
@@ -445,11 +445,6 @@ def _one_edit(a, b):
         i += 1
     return (a[i + 1:] == b[i:] or a[i:] == b[i + 1:] or a[i + 1:] == b[i + 1:]
             or a[i:i + 2] == b[i:i + 2][::-1] and a[i + 2:] == b[i + 2:])
-
-
-def _letters(name):
-    """The names a run of letters stands for: itself, and each letter if it splits."""
-    return [name] if one_name(name) else [name] + list(name)
 
 
 def _digits(base, k):
