@@ -142,3 +142,34 @@ def test_the_issue_table():
     assert "(x - μ)ᵀ" in table["Mahalanobis distance by x (issue 11)"]
     assert table["notes: two-layer network Hessian by x (issue 11)"].startswith(
         "W1ᵀ (D W2ᵀ W2 D + diag(W2ᵀ (ŷ - y) ⊙ h ⊙ (1 - h) ⊙ (1 - 2 h))) W1 where")
+
+
+# ----------------------------------------------------------------- a Greek name beside a vector
+
+NOTE = "μ is read as a scalar (Greek names are scalars) and added to every entry; declare μ: vector if it is one"
+
+
+def test_a_greek_name_added_to_a_vector_is_noted():
+    r = symmat.grad("(x - mu)^T Sigma^{-1} (x - mu)", wrt="x")
+    assert NOTE in r.notes
+    assert NOTE in symmat.grad("(x - mu)^T Sigma^{-1} (x - mu)", wrt="mu").notes
+
+
+@pytest.mark.parametrize("f, where", [
+    ("(x - mu)^T Sigma^{-1} (x - mu)", "mu: vector"),     # declared a vector: the Gaussian form
+    ("(x - mu)^T Sigma^{-1} (x - mu)", "mu: scalar"),     # declared a scalar: meant as written
+    ("||X w - y||^2 + lambda ||w||^2", None),             # a Greek scalar that scales, not added
+])
+def test_no_note_when_the_reading_is_declared_or_ordinary(f, where):
+    wrt = "x" if "x -" in f else "w"
+    assert not any("read as a scalar" in n for n in symmat.grad(f, wrt=wrt, where=where).notes)
+
+
+# ----------------------------------------------------------------- the names of the back-propagation pieces
+
+def test_network_pieces_are_named_in_every_format():
+    r = symmat.hessian("1/2 ||W2 σ(W1 x + b1) + b2 - y||^2", wrt="x")
+    assert [n for n, _ in r.bindings] == ["h", "ŷ", "D"]
+    assert "\\hat{y}" in r.latex() and "ŷ" not in r.latex()
+    assert "y_hat = W2 h + b2" in r.text(ascii=True)
+    assert str(r.body).count("D") == 2
