@@ -188,7 +188,7 @@ def _derive_one(kind, f, X, layout, symmetric, check):
         kind = "grad"
     result = _grad(f, X, layout, symmetric) if kind == "grad" else _jacobian(kind, f, X, layout, symmetric)
     if check:
-        from .numeric.selfcheck import selfcheck  # NumPy: loaded only when a result is checked
+        from .numeric.selfcheck import selfcheck  # loaded on the first check (NumPy only for large instances)
         selfcheck(result)
     return result
 
