@@ -95,10 +95,16 @@ def test_cli_refuses_two_decimal_points_with_exit_2(capsys):
 
 
 @pytest.mark.parametrize("text,k", [(r"x^{\frac{1}{2}}", Fraction(1, 2)), (r"x^{-\frac{3}{2}}", Fraction(-3, 2)),
+                                    (r"x^{\frac12}", Fraction(1, 2)), (r"x^\tfrac{2}{3}", Fraction(2, 3)),
                                     (r"x^\frac{1}{3}", Fraction(1, 3)), (r"x.^{\frac{1}{2}}", Fraction(1, 2))])
 def test_a_fraction_exponent_is_a_number(text, k):
     e = symmat.parse(text + " where x: scalar")
     assert e.params[-1] == k or getattr(e, "k", None) == k or Fraction(e.params[0]) == k
+
+
+@pytest.mark.parametrize("text", [r"\frac12", r"\frac 1 2", r"\tfrac{1}{2}", r"\dfrac12", "(1/2)", "0.5"])
+def test_the_tex_shorthand_frac12_is_one_half(text):
+    assert symmat.parse(f"{text} x^T x") == symmat.parse("1/2 x^T x")
 
 
 def test_gradient_with_a_fraction_exponent(capsys):

@@ -49,6 +49,8 @@ def number(value, style, rnd):
             forms += [f"{mantissa}e-1", f"{mantissa}E-1"]                   # 5e-1
     if style == "latex" and value.denominator != 1:
         forms = [rf"\frac{{{value.numerator}}}{{{value.denominator}}}"]
+        if value.numerator < 10 and value.denominator < 10:
+            forms.append(rf"\frac{value.numerator}{value.denominator}")     # \frac12
     return f"({sign}{rnd.choice(forms)})"
 
 
@@ -225,7 +227,8 @@ def test_every_spelling_of_a_greek_name_is_one_variable(text):
 
 @pytest.mark.parametrize("text,value", [("1/2", "0.5"), ("0.5", ".5"), (".5", "5e-1"), ("5e-1", "5E-1"),
                                         ("5E-1", r"\frac{1}{2}"), ("1000", "1e3"), ("1e3", "1.0E3"),
-                                        ("0.001", "1e-3"), ("2.5E3", "2500")])
+                                        ("0.001", "1e-3"), ("2.5E3", "2500"),
+                                        (r"\frac12", "1/2"), (r"\tfrac{3}{4}", "0.75")])
 def test_numbers_in_every_notation_are_one_constant(text, value):
     assert symmat.parse(f"{text} x^T x") == symmat.parse(f"{value} x^T x")
 

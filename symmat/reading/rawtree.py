@@ -99,12 +99,13 @@ def _function_name(text):
 
 
 _EXPONENT_CHARS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻−", "0123456789--", "^{}() \t\n")
-_FRAC = re.compile(r"\\[dt]?frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}")
+_FRAC = re.compile(r"\\[dt]?frac\s*(?:\{([^{}]*)\}|(\d))\s*(?:\{([^{}]*)\}|(\d))")
 
 
 def _exponent(tok):
     """The rational exponent written in a POWER, SUPERSCRIPT or HADPOW token (``\\frac{a}{b}`` is a/b)."""
-    text = _FRAC.sub(lambda m: f"{m.group(1).strip()}/{m.group(2).strip()}", tok.value.lstrip("."))
+    text = _FRAC.sub(lambda m: f"{(m.group(1) or m.group(2)).strip()}/{(m.group(3) or m.group(4)).strip()}",
+                     tok.value.lstrip("."))
     text = text.translate(_EXPONENT_CHARS)
     try:
         return Fraction(text)
@@ -308,6 +309,14 @@ class RawBuilder:
     def frac(self, c):
         """``\\frac{a}{b}`` → div."""
         return Raw("div", [c[2], c[5]], (), c[0].start_pos, c[-1].end_pos)
+
+    def frac_digits(self, c):
+        """``\\frac12`` → div of the two digits."""
+        tok = c[0]
+        numerator, denominator = [d for d in tok.value if d.isdigit()]
+        num = Raw("number", (), (numerator,), tok.start_pos, tok.end_pos)
+        den = Raw("number", (), (denominator,), tok.start_pos, tok.end_pos)
+        return Raw("div", [num, den], (), tok.start_pos, tok.end_pos)
 
     def bars(self, c):
         """``|x|`` → bars (determinant or absolute value, decided by `build`)."""
