@@ -398,7 +398,7 @@ def _second_difference(pf, base, values, name, V, W, f_noise):
         return _f_at(pf, base, _moved(values, name, x0, [(a * h, V), (b * h, W)]), name)[0]
 
     return _adaptive(lambda h: [(at(h, 1, 1) - at(h, 1, -1) - at(h, -1, 1) + at(h, -1, -1)) / (4 * h * h)],
-                     [s * 10.0 ** -k for k in (1, 1.5, 2, 2.5, 3, 3.5, 4, 5)], lambda h: f_noise / (h * h))
+                     [s * 10.0 ** -k for k in (2, 2.5, 3, 3.5, 4, 5)], lambda h: f_noise / (h * h))
 
 
 def _adaptive(estimate, steps, rounding):
@@ -417,9 +417,9 @@ def _adaptive(estimate, steps, rounding):
             if best is None or max(change) < max(best[1]):
                 best = (now, change, h)
             size = max([abs(a) for a in now] + [1e-300])
-            if max(change) <= 1e-9 * size:
-                break
-            if max(change) > 100 * max(best[1]):
+            if max(change) <= TOL / 100 * size:
+                break       # settled well below the tolerance asked
+            if floor >= max(best[1]) or max(change) > 100 * max(best[1]):
                 break       # rounding has taken over: smaller steps only get worse
         prev = now
     return best
