@@ -169,7 +169,7 @@ def generate(text, path, key, always_accept=()):
     source = out.getvalue().replace("\nimport pickle, zlib, base64\n", "\n")   # used only when compressed
     first = {t.name: first_chars(t.pattern.to_regexp()) for t in inst.terminals}
     source += f"\nFIRST = {first!r}\nGRAMMAR_KEY = {key!r}\n"
-    tmp = f"{path}.{os.getpid()}.tmp"
+    tmp = f"{path}.{os.getpid()}.{id(out)}.tmp"   # one per process and call
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:

@@ -17,6 +17,8 @@ caller (the API, the pipeline, the homework checker) shares:
 for two texts that share their declarations.
 """
 
+import threading   # already loaded by the CLI (and by lark's runtime): no start-up cost
+
 from .build import Limits, typecheck
 from .declarations import declarations, merge_declarations, shift_spans
 from .grammar import START_RULES, build, grammar_text  # noqa: F401  (re-exported for tests/tools)
@@ -39,13 +41,16 @@ class Reader:
 
 
 _READER = None
+_BUILDING = threading.Lock()   # one build per process, even when the first readings come at once
 
 
 def parser():
     """The reader, built on first use (from the private cache when there is one)."""
     global _READER
     if _READER is None:
-        _READER = Reader()
+        with _BUILDING:
+            if _READER is None:
+                _READER = Reader()
     return _READER
 
 
