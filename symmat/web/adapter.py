@@ -4,11 +4,13 @@ The page is built on the public API (`symmat.grad`, `check`, `verify`, …)
 and on the notes renderers that `symmat … --format json|latex|markdown`
 prints through. Those renderers, `Limits` and a few report helpers live in
 modules that may move; when they do, this file is the only one to change.
+
+Nothing here loads the pipeline (the server process imports this file and
+should start fast; the stages load in the workers).
 """
 
 from ..errors import InternalError, LimitError, SymmatError, printable   # noqa: F401
 from ..printing.notes import render_check, render_result, _symbol        # noqa: F401
-from ..pipeline import CONVENTIONS, KINDS, LAYOUTS                       # noqa: F401
 from ..reading import Limits                                             # noqa: F401
 
 

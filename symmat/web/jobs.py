@@ -20,8 +20,9 @@ import symmat
 from . import adapter as A
 
 TEXT_FIELDS = ("expr", "wrt", "where", "claim", "size")
-CHOICES = {"kind": A.KINDS, "layout": A.LAYOUTS, "symmetric": A.CONVENTIONS}
-DEFAULTS = {"kind": "grad", "layout": "mixed", "symmetric": "sym"}
+DERIVE = {"grad": symmat.grad, "jacobian": symmat.jacobian, "hessian": symmat.hessian,
+          "derivative": symmat.derivative}
+DEFAULTS = {"kind": "grad", "layout": "mixed", "symmetric": "sym"}   # the API's (layout, symmetric: checked there)
 BACKENDS = (("numpy", "to_numpy"), ("jax", "to_jax"), ("torch", "to_torch"))
 
 
@@ -41,10 +42,11 @@ def clean(raw):
         if not isinstance(value, str):
             raise BadRequest(f"the field {name} must be text, not {type(value).__name__}")
         out[name] = value
-    for name, allowed in CHOICES.items():
-        value = raw.get(name) or DEFAULTS[name]
-        if value not in allowed:
-            raise BadRequest(f"unknown {name} {str(value)[:40]!r}: choose one of {', '.join(allowed)}")
+    for name, default in DEFAULTS.items():
+        value = raw.get(name) or default
+        if not isinstance(value, str) or name == "kind" and value not in DERIVE:
+            raise BadRequest(f"unknown {name} {str(value)[:40]!r}" +
+                             (f": choose one of {', '.join(DERIVE)}" if name == "kind" else ""))
         out[name] = value
     out["view"] = raw.get("view") in (True, "1", "true", "on")
     return out
@@ -109,9 +111,9 @@ ENDPOINTS = {"derive": derive, "verify": verify, "check": check}
 
 
 def _derive(fields, settings):
-    fn = getattr(symmat, fields["kind"])
-    return fn(fields["expr"], wrt=fields["wrt"], where=fields["where"] or None, layout=fields["layout"],
-              symmetric=fields["symmetric"], limits=settings_limits(settings))
+    return DERIVE[fields["kind"]](fields["expr"], wrt=fields["wrt"], where=fields["where"] or None,
+                                  layout=fields["layout"], symmetric=fields["symmetric"],
+                                  limits=settings_limits(settings))
 
 
 def _sizes(text):

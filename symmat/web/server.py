@@ -26,7 +26,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 from . import jobs
-from .adapter import SymmatError
+from .adapter import Limits, SymmatError
 from .worker import Crashed, Overrun, Pool
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -41,10 +41,11 @@ GRACE = 5.0   # seconds a worker may run past the in-process deadlines before it
 
 
 class Settings(dict):
-    """The limits of SPEC §1.4 (the command line's defaults), plus the verification's."""
+    """The limits of SPEC §1.4, plus the verification's (the command line's defaults)."""
 
-    DEFAULTS = {"max_chars": 10_000, "max_depth": 200, "max_power": 64, "max_rewrites": 200_000,
-                "derive_timeout": 10.0, "verify_timeout": 60.0, "max_size": 6}
+    DEFAULTS = {"max_chars": Limits.max_chars, "max_depth": Limits.max_depth, "max_power": Limits.max_power,
+                "max_rewrites": Limits.max_rewrites, "derive_timeout": Limits.derive_timeout,
+                "verify_timeout": 60.0, "max_size": 6}
 
     def __init__(self, **kw):
         super().__init__(self.DEFAULTS)
