@@ -84,10 +84,7 @@ def check(f, wrt, claim, where=None, layout="mixed", symmetric="sym", limits=Non
           timeout=None, max_size=None, kind=None):
     """Decide whether `claim` is the derivative of `f` by `wrt` (SPEC §5); `kind` "hessian"/"jacobian"."""
     from .checking import check as _check  # SymPy for the exact phase: loaded only to check
-    if not isinstance(wrt, str) or not wrt.strip():
-        raise DerivativeError(f"wrt must be the name of a variable, not {_what(wrt)}")
-    if where is not None and not isinstance(where, str):
-        raise ParseError(f"the where declarations must be a string, not {type(where).__name__}")
+    _one_name_and_where(wrt, where)
     timeout = None if timeout is None else _seconds("timeout", timeout)
     max_size = None if max_size is None else _count("max_size", max_size)
     limits = _limits(limits)
@@ -102,7 +99,18 @@ def check(f, wrt, claim, where=None, layout="mixed", symmetric="sym", limits=Non
 def check_derivation(f, wrt, text, where=None, layout="mixed", kind=None, limits=None):
     """Decide a whole derivation, line by line (SPEC §5) → report with .ok, .first_wrong, .lines, .diagnosis."""
     from .checking.derivation import check_derivation as _check  # NumPy: loaded only to check
+    _one_name_and_where(wrt, where)
+    if not isinstance(text, str):
+        raise ParseError(f"the derivation must be text, one step per line, not {type(text).__name__}")
     return _check(f, wrt, text, where=where, layout=layout, kind=kind, limits=_limits(limits))
+
+
+def _one_name_and_where(wrt, where):
+    """`wrt` is one name and `where` is text (or None), or a clear error."""
+    if not isinstance(wrt, str) or not wrt.strip():
+        raise DerivativeError(f"wrt must be the name of a variable, not {_what(wrt)}")
+    if where is not None and not isinstance(where, str):
+        raise ParseError(f"the where declarations must be a string, not {type(where).__name__}")
 
 
 def _speaking_as_typed(report):

@@ -167,3 +167,32 @@ def test_a_function_whose_differential_cancels_has_gradient_zero(f, wrt):
     'a sum needs two terms' when the differential shown simplified to 0."""
     r = symmat.grad(f, wrt=wrt)
     assert str(r) == "0"
+
+
+DERIVATION = "df = dx^T A x + x^T A dx\n= x^T (A + A^T) dx\n∂f/∂x = (A + A^T) x"
+DERIVATION_ARGS = {"f": "x^T A x", "wrt": "x", "text": DERIVATION, "where": None, "layout": "mixed",
+                   "kind": None, "limits": None}
+
+
+@pytest.mark.parametrize("arg", list(DERIVATION_ARGS))
+@settings(max_examples=15, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(value=ODD)
+def test_check_derivation(arg, value):
+    from symmat import api
+    kw = {**DERIVATION_ARGS, arg: value}
+    only_symmat_errors(lambda: api.check_derivation(**kw))
+
+
+@settings(max_examples=15, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(value=ODD)
+def test_check_kind(value):
+    only_symmat_errors(lambda: symmat.check("x^T A x", wrt="x", claim="A + A^T", kind=value))
+
+
+def test_canonical_keys_is_the_one_door_for_names():
+    from symmat.tree.names import canonical_keys
+    assert canonical_keys({"W_2": 1, "lambda": 2, "mu_0": 3}) == {"W2": 1, "λ": 2, "μ0": 3}
+    with pytest.raises(SymmatError, match="W2 is given twice"):
+        canonical_keys({"W_2": 1, "W_{2}": 2})
+    with pytest.raises(SymmatError, match="must be strings"):
+        canonical_keys({2: 1})

@@ -24,7 +24,7 @@ Design decisions:
 import numpy as np
 
 from ..tree import expr as E
-from ..tree.names import GREEK, canonical, shown
+from ..tree.names import GREEK, canonical_keys, shown
 from ..errors import LimitError, ShapeError, SymmatError
 from ..tree.shapes import fmt_dim, fmt_shape
 
@@ -88,18 +88,7 @@ class Env(dict):
 
 def canonical_values(values):
     """`values` with every name in its one spelling (``lambda`` → ``λ``, ``W_2`` → ``W2``, SPEC §1.1)."""
-    if not isinstance(values, dict):
-        raise SymmatError(f"values must be a dict mapping names to arrays or numbers, "
-                          f"not {type(values).__name__}")
-    out, typed = {}, {}
-    for key, v in values.items():
-        if not isinstance(key, str):
-            raise SymmatError(f"the names in values must be strings, not {type(key).__name__} {key!r}")
-        name = canonical(key)
-        if name in out and out[name] is not v:
-            raise SymmatError(f"{name} is given twice (as {typed[name]} and as {key})")
-        out[name], typed[name] = v, key
-    return out
+    return canonical_keys(values)
 
 
 GREEK_NAME = {v: k for k, v in GREEK.items()}

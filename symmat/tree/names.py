@@ -6,7 +6,12 @@ Every stage that takes a name from a user (the parser, `wrt`, the keys of
 printers use `GREEK_SPELLED` to spell Greek letters out in ASCII.
 """
 
+import contextvars
+import functools
 import re
+import weakref
+
+from ..errors import SymmatError
 
 GREEK = {
     "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "varepsilon": "ε",
@@ -56,6 +61,24 @@ def canonical(text):
     return GREEK.get(name, name)
 
 
+def canonical_keys(values, what="values"):
+    """`values` (a dict name → anything) keyed by canonical names: every spelling of a name is accepted
+    (``W_2``, ``W_{2}``, ``W2``; ``lambda``, ``λ``), and one name given under two spellings with two
+    different values is an error. The one door for keyword arguments that name variables
+    (`evaluate`, generated code's `compile`)."""
+    if not isinstance(values, dict):
+        raise SymmatError(f"{what} must be a dict mapping names to arrays or numbers, not {type(values).__name__}")
+    out, typed = {}, {}
+    for key, v in values.items():
+        if not isinstance(key, str):
+            raise SymmatError(f"the names in {what} must be strings, not {type(key).__name__} {key!r}"[:200])
+        name = canonical(key)
+        if name in out and out[name] is not v:
+            raise SymmatError(f"{name} is given twice (as {typed[name]} and as {key})")
+        out[name], typed[name] = v, key
+    return out
+
+
 # ----------------------------------------------------------------- names as typed (SPEC §1.1)
 #
 # The tree keeps one canonical name per variable (identity: `W_2`, `W_{2}` and
@@ -65,10 +88,6 @@ def canonical(text):
 # produced (`remember`/`spellings_of`) and handed on to the `Derivative`, and
 # the printers consult the table of the result being printed (`speaking`,
 # `shown`). Names compare canonically everywhere; only the printed text differs.
-
-import contextvars
-import functools
-import weakref
 
 _RECORDING = contextvars.ContextVar("symmat_recording", default=None)
 _SPEAKING = contextvars.ContextVar("symmat_speaking", default=None)
