@@ -261,56 +261,60 @@ def sympy_times(repeat, mine):
 
 # ----------------------------------------------------------------- tensorgrad
 
-TG_CASES = r'''
-import sympy as sp, tensorgrad as tg, tensorgrad.functions as F
-n, m, k, h = sp.symbols("n m k h")
-V = tg.Variable
-def ax():
-    a = V("a", i=n); x = V("x", i=n); return a @ x, x
-def xx():
-    x = V("x", i=n); return x @ x, x
-def xAx():
-    x = V("x", i=n); A = V("A", i=n, j=n); return (A @ x) @ x.rename(i="j"), x
-def lsq():
-    A = V("A", k=m, i=n); x = V("x", i=n); b = V("b", k=m); r = A @ x - b; return r @ r, x
-def lsq_w():
-    X = V("X", k=m, i=n); w = V("w", i=n); y = V("y", k=m); r = X @ w - y; return r @ r, w
-def xent():
-    z = V("z", i=n); y = V("y", i=n); return -(y @ F.log(F.softmax(z, "i"))), z
-def trAX():
-    A = V("A", i=n, j=m); X = V("X", j=m, i=n); return A @ X, X
-def frob_A():
-    A = V("A", i=m, j=n); X = V("X", j=n, k=k); B = V("B", i=m, k=k); r = A @ X - B; return r @ r, A
-def frob_X():
-    A = V("A", i=m, j=n); X = V("X", j=n, k=k); B = V("B", i=m, k=k); r = A @ X - B; return r @ r, X
-def det():
-    A = V("A", i=n, j=n); return F.det(A), A
-def logdet():
-    A = V("A", i=n, j=n); return F.log(F.det(A)), A
-def trAXB():
-    A = V("A", i=k, j=m); X = V("X", j=m, l=n); B = V("B", l=n, i=k); return A @ X @ B, X
-def aXb():
-    a = V("a", i=m); X = V("X", i=m, j=n); b = V("b", j=n); return a @ X @ b, X
-def net2():
-    W1 = V("W1", h=h, i=n); W2 = V("W2", o=k, h=h); x = V("x", i=n); y = V("y", o=k)
-    b1 = V("b1", h=h); b2 = V("b2", o=k); r = W2 @ F.sigmoid(W1 @ x + b1) + b2 - y; return r @ r / 2, W1
-def sumexp():
-    A = V("A", k=m, i=n); x = V("x", i=n); return F.sum(F.exp(A @ x)), x
-def Ax():
-    A = V("A", k=m, i=n); x = V("x", i=n); return A @ x, x
-def softmax():
-    z = V("z", i=n); return F.softmax(z, "i"), z
-def AXB():
-    A = V("A", i=m, j=n); X = V("X", j=n, l=k); B = V("B", l=k, o=m); return A @ X @ B, X
-def inv():
-    X = V("X", i=n, j=n); return F.inverse(X), X
-'''
+def _tensorgrad_cases():
+    """{name: builder() → (f, X)}: the corpus cases written for tensorgrad (imported here only)."""
+    import sympy as sp  # why: tensorgrad sizes are SymPy symbols; only where tensorgrad runs
+    import tensorgrad as tg
+    import tensorgrad.functions as F
+    n, m, k, h = sp.symbols("n m k h")
+    V = tg.Variable
+
+    def ax():
+        a = V("a", i=n); x = V("x", i=n); return a @ x, x
+    def xx():
+        x = V("x", i=n); return x @ x, x
+    def xAx():
+        x = V("x", i=n); A = V("A", i=n, j=n); return (A @ x) @ x.rename(i="j"), x
+    def lsq():
+        A = V("A", k=m, i=n); x = V("x", i=n); b = V("b", k=m); r = A @ x - b; return r @ r, x
+    def lsq_w():
+        X = V("X", k=m, i=n); w = V("w", i=n); y = V("y", k=m); r = X @ w - y; return r @ r, w
+    def xent():
+        z = V("z", i=n); y = V("y", i=n); return -(y @ F.log(F.softmax(z, "i"))), z
+    def trAX():
+        A = V("A", i=n, j=m); X = V("X", j=m, i=n); return A @ X, X
+    def frob_A():
+        A = V("A", i=m, j=n); X = V("X", j=n, k=k); B = V("B", i=m, k=k); r = A @ X - B; return r @ r, A
+    def frob_X():
+        A = V("A", i=m, j=n); X = V("X", j=n, k=k); B = V("B", i=m, k=k); r = A @ X - B; return r @ r, X
+    def det():
+        A = V("A", i=n, j=n); return F.det(A), A
+    def logdet():
+        A = V("A", i=n, j=n); return F.log(F.det(A)), A
+    def trAXB():
+        A = V("A", i=k, j=m); X = V("X", j=m, l=n); B = V("B", l=n, i=k); return A @ X @ B, X
+    def aXb():
+        a = V("a", i=m); X = V("X", i=m, j=n); b = V("b", j=n); return a @ X @ b, X
+    def net2():
+        W1 = V("W1", h=h, i=n); W2 = V("W2", o=k, h=h); x = V("x", i=n); y = V("y", o=k)
+        b1 = V("b1", h=h); b2 = V("b2", o=k); r = W2 @ F.sigmoid(W1 @ x + b1) + b2 - y; return r @ r / 2, W1
+    def sumexp():
+        A = V("A", k=m, i=n); x = V("x", i=n); return F.sum(F.exp(A @ x)), x
+    def Ax():
+        A = V("A", k=m, i=n); x = V("x", i=n); return A @ x, x
+    def softmax():
+        z = V("z", i=n); return F.softmax(z, "i"), z
+    def AXB():
+        A = V("A", i=m, j=n); X = V("X", j=n, l=k); B = V("B", l=k, o=m); return A @ X @ B, X
+    def inv():
+        X = V("X", i=n, j=n); return F.inverse(X), X
+    return {name: fn for name, fn in locals().items()
+            if getattr(fn, "__qualname__", "").startswith("_tensorgrad_cases.")}
 
 
 def tensorgrad_run(jobs, repeat):
     """{job index: seconds} for (kind, case name) jobs, in this interpreter (tensorgrad importable)."""
-    ns = {}
-    exec(TG_CASES, ns)  # noqa: S102 - our own constant source, defining the tensorgrad cases
+    ns = _tensorgrad_cases()
     out = {}
     for i, (kind, name) in enumerate(jobs):
         try:

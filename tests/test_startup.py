@@ -2,6 +2,7 @@
 number is computed on an instance too large for plain floats. The figures themselves live in
 benchmarks/bench_startup.py; these tests keep the heavy imports from creeping back."""
 
+import json
 import os
 import subprocess
 import sys
@@ -16,12 +17,13 @@ HEAVY = ("numpy", "sympy", "lark")
 
 def imported(code):
     """The top-level packages among HEAVY that a fresh interpreter running `code` has loaded."""
-    probe = code + f"\nimport sys\nprint(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r})))"
+    probe = code + ("\nimport json, sys\nprint(json.dumps(sorted({m.split('.')[0] for m in sys.modules}"
+                    f" & set({list(HEAVY)!r}))))")
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, os.environ.get("PYTHONPATH", "")]))
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env,
                           cwd=ROOT, timeout=120)
     assert done.returncode == 0, done.stderr
-    return eval(done.stdout.strip().splitlines()[-1])   # our own print of a list of str
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def importtime(*argv):
