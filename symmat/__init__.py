@@ -18,9 +18,9 @@ Importing symmat imports neither NumPy nor SymPy.
 
 from .errors import (DeclarationError, DerivativeError, LimitError, ParseError, ShapeError,
                      SymmatError, UnknownFunctionError)
-from .api import parse, grad, jacobian, hessian, derivative, verify, check, check_derivation  # noqa: F401
+from .api import parse, grad, jacobian, hessian, derivative, verify, check, check_derivation, compile  # noqa: F401, A004
 
 __version__ = "0.1.0"
-__all__ = ["parse", "grad", "jacobian", "hessian", "derivative", "verify", "check", "check_derivation",
+__all__ = ["parse", "grad", "jacobian", "hessian", "derivative", "verify", "check", "check_derivation", "compile",
            "SymmatError", "ParseError", "ShapeError", "LimitError", "DeclarationError",
            "DerivativeError", "UnknownFunctionError"]

@@ -123,6 +123,31 @@ def _speaking_as_typed(report):
     return report
 
 
+def compile(f, wrt=None, what="value_and_grad", backend="numpy", where=None, layout="mixed",  # noqa: A001
+            symmetric="sym", limits=None, check=True):
+    """A callable computing f's value, a derivative, or the value and the gradient from one pass.
+
+    what: "value", "grad", "jacobian", "hessian", "derivative" or "value_and_grad"
+    (``(f, g)``, what ``scipy.optimize.minimize(jac=True)`` takes; with several
+    variables ``(f, (g1, g2, …))``); backend: "numpy", "jax" (jitted) or "torch".
+    The callable takes every variable of f, in order of first appearance, by
+    position or keyword (see `symmat.codegen`).
+    """
+    from .codegen import WHATS, compile_function, choice  # code generation: loaded only to compile
+    what = choice("what", what, WHATS)
+    if what == "value":
+        from .tree.node import Expr  # the tree: loaded with any reading anyway
+        fx = f if isinstance(f, Expr) else parse(f, where=where, limits=limits)
+        return compile_function(fx, [], what, backend)
+    if wrt is None:
+        raise DerivativeError(f"what={what!r} needs wrt, the variable(s) to differentiate by")
+    kind = "grad" if what == "value_and_grad" else what
+    results = _derive(kind, f, wrt, where, layout, symmetric, limits, check)
+    many = isinstance(results, list)
+    results = list(results) if many else [results]
+    return compile_function(results[0].f, results, what, backend, many)
+
+
 def _by_explicit_matrix(f, wrt, where, limits):
     """True when `wrt` is declared as an explicit matrix (``A = [a b; c d]``) and is no variable of f."""
     from .pipeline import explicit_entries  # stage loaded on first use: import symmat stays light

@@ -21,7 +21,7 @@ from .printing.text import to_text
 from .printing.tree_json import to_json
 from .reading import Limits
 
-FORMATS = ("text", "ascii", "latex", "markdown", "json", "numpy")
+FORMATS = ("text", "ascii", "latex", "markdown", "json", "numpy", "jax", "torch")
 
 
 def _common(p, wrt=True):
@@ -199,9 +199,9 @@ def cmd_render(args):
         print(json.dumps(to_json(e), ensure_ascii=False, indent=2))
     elif args.format == "latex":
         print(e.latex())
-    elif args.format == "numpy":
-        from .printing.numpy_src import to_numpy  # code generation only on request
-        print(to_numpy(e))
+    elif args.format in ("numpy", "jax", "torch"):
+        from .codegen import to_source  # code generation (and its backends) only on request
+        print(to_source(e, args.format))
     else:
         print(to_text(e, ascii=args.format == "ascii"))
     return 0

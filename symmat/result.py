@@ -6,7 +6,6 @@ These are plain records. They are filled by `pipeline`; they print through
 evaluate through `numeric` (NumPy, loaded only when a number is asked for).
 """
 
-from .errors import SymmatError
 from .tree import expr as E
 from .tree.names import shown, speaks
 from .tree.shapes import fmt_shape
@@ -190,11 +189,24 @@ class Derivative:
         return evaluate(self.result, {**sizes, **values})
 
     def to_numpy(self, name=None):
-        """Python source of a NumPy function computing the result."""
-        from .printing.numpy_src import to_numpy  # code generation only on request
-        if name is not None and not (isinstance(name, str) and name.isidentifier()):
-            raise SymmatError(f"the function's name must be a Python identifier, not {name!r}"[:200])
-        return to_numpy(self.result, name=name or f"d_{self.wrt.name}")
+        """Source of a NumPy function computing the result (arguments: every variable of f, in order)."""
+        from .codegen import derivative_source  # code generation only on request
+        return derivative_source(self, "numpy", name)
+
+    def to_jax(self, name=None):
+        """Source of a JAX function computing the result (jittable)."""
+        from .codegen import derivative_source  # code generation only on request
+        return derivative_source(self, "jax", name)
+
+    def to_torch(self, name=None):
+        """Source of a PyTorch function computing the result."""
+        from .codegen import derivative_source  # code generation only on request
+        return derivative_source(self, "torch", name)
+
+    def compile(self, backend="numpy"):
+        """A callable computing the result: fn(**values) in evaluate's shape (see symmat.codegen)."""
+        from .codegen import compile_derivative  # code generation (and its backend) only on request
+        return compile_derivative(self, backend)
 
     @speaks
     def heading(self):

@@ -372,8 +372,9 @@ def test_numpy_source_of_a_kronecker_result():
     ns = {}
     exec(r.to_numpy(), ns)
     rng = np.random.default_rng(5)
-    A, B = rng.normal(size=(2, 3)), rng.normal(size=(4, 5))
-    np.testing.assert_allclose(ns["d_X"](A=A, B=B), np.kron(B.T, A))
+    A, X, B = rng.normal(size=(2, 3)), rng.normal(size=(3, 4)), rng.normal(size=(4, 5))
+    # every variable of f is an argument (issue 14), X too, though the result does not use it
+    np.testing.assert_allclose(ns["d_X"](A=A, X=X, B=B), np.kron(B.T, A))
 
 
 # ----------------------------------------------------------------- the self-check

@@ -258,9 +258,9 @@ def render_json(result, steps=False, report=None):
     return json.dumps(items[0] if not isinstance(result, list) else items, ensure_ascii=False, indent=2)
 
 
-def render_numpy(result, steps=False, report=None):
-    """NumPy source of a function per variable."""
-    return "\n\n".join(r.to_numpy() for r in _items(result))
+def render_numpy(result, steps=False, report=None, backend="numpy"):
+    """NumPy (or JAX, PyTorch) source of a function per variable."""
+    return "\n\n".join(getattr(r, f"to_{backend}")() for r in _items(result))
 
 
 NOTES = ("latex", "markdown", "json")   # formats for notes and programs: always the whole derivation
@@ -270,8 +270,10 @@ def render_result(result, fmt, steps=False, report=None):
     """The result in the format asked (LaTeX, Markdown and JSON always carry the derivation)."""
     if fmt in ("text", "ascii"):
         return render_text(result, steps, report, ascii=fmt == "ascii")
-    return {"latex": render_latex, "markdown": render_markdown, "json": render_json,
-            "numpy": render_numpy}[fmt](result, steps or fmt in NOTES, report)
+    if fmt in ("numpy", "jax", "torch"):
+        return render_numpy(result, backend=fmt)
+    return {"latex": render_latex, "markdown": render_markdown, "json": render_json}[fmt](
+        result, steps or fmt in NOTES, report)
 
 
 def render_check(report, fmt):
