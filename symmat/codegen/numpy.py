@@ -90,6 +90,9 @@ class NumpyEmitter(Emitter):
     def op_max(self, q, a):
         return f"{self.atom(a)}.max()", ATOM
 
+    def op_max0(self, q, a):
+        return f"{self.atom(a)}.max(0)", ATOM
+
     def op_prod(self, q, a):
         return f"{self.atom(a)}.prod()", ATOM
 

@@ -411,25 +411,30 @@ def _apply(p, e):
 
 
 def _softmax(p, e):
+    """exp(z − max z) / sum: of a vector, or of each column of a matrix (a row: each entry alone, 1)."""
     x = e.args[0]
-    if x.is_scalar:
-        return Lit(Fraction(1))
+    if x.shape[0] == 1:
+        return p.concrete(OnesV(e.shape)) if not x.is_scalar else Lit(Fraction(1))
     z = p.value(x)
-    ex = p.fn("exp", p.add(z, p.emit("max", [z], (), (1, 1)), -1))
-    out = p.div(ex, p.emit("sum", [ex], (), (1, 1)))
+    by_column = z.kind == "mat"
+    top = p.emit("max0" if by_column else "max", [z], (), (1, x.shape[1]))
+    ex = p.fn("exp", p.add(z, top, -1))
+    out = p.div(ex, p.emit("sum0" if by_column else "sum", [ex], (), (1, x.shape[1])))
     p.nonneg[out.name] = True
     p.unit.add(out.name)
     return out
 
 
 def _logsumexp(p, e):
+    """max z + log(sum(exp(z − max z))): of a vector, or of each column of a matrix (a row)."""
     x = e.args[0]
-    if x.is_scalar:
+    if x.shape[0] == 1:
         return p.lower(x)
     z = p.value(x)
-    m = p.emit("max", [z], (), (1, 1))
-    s = p.emit("sum", [p.fn("exp", p.add(z, m, -1))], (), (1, 1))
-    return p.add(m, p.fn("log", s))
+    by_column = z.kind == "mat"
+    top = p.emit("max0" if by_column else "max", [z], (), e.shape)
+    s = p.emit("sum0" if by_column else "sum", [p.fn("exp", p.add(z, top, -1))], (), e.shape)
+    return p.add(top, p.fn("log", s))
 
 
 RULES = {

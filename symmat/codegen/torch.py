@@ -69,6 +69,9 @@ class TorchEmitter(NumpyEmitter):
         text = f"torch.kron({two_d(a)}, {two_d(b)})"
         return (text + ".reshape(-1)", ATOM) if q.out.kind in ("col", "row") else (text, ATOM)
 
+    def op_max0(self, q, a):
+        return f"{self.atom(a)}.amax(0)", ATOM       # (Tensor.max(0) returns values and indices)
+
     def swap01(self):
         return ".permute(1, 0, 2)"
 
