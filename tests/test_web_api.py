@@ -118,7 +118,7 @@ def test_the_page_asks_for_notes_code_and_view(server, capsys):
     assert body["data"] == post(server, "derive", expr="x^T A x", wrt="x")[2]
     main(["grad", "x^T A x", "--wrt", "x", "--format", "markdown"])
     assert body["notes"]["markdown"] + "\n" == capsys.readouterr().out
-    assert body["code"]["numpy"].startswith("import numpy as np") and "def d_x(A, x):" in body["code"]["numpy"]
+    assert body["code"]["numpy"].startswith("import numpy as np") and "def d_x(x, A):" in body["code"]["numpy"]
     assert body["view"] == [{"symbol_latex": "\\frac{\\partial f}{\\partial x}",
                              "heading": "gradient by x, mixed layout, n×1", "notes": []}]
 

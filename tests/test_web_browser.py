@@ -111,7 +111,7 @@ def test_typing_an_expression_renders_its_gradient(page):
     assert steps.nth(0).locator(".rule").text_content() == "product rule, transpose; Matrix Cookbook eq. 37"
     assert steps.nth(1).locator(".lhs").text_content() == ""
     assert tex(steps.nth(3).locator(".rhs")) == "{}= \\left(A + A^{\\top}\\right) x"
-    assert "def d_x(A, x):" in page.locator("#code").text_content()
+    assert "def d_x(x, A):" in page.locator("#code").text_content()   # f's variables, in order
     assert "expr=x%5ET%20A%20x" in page.url and "wrt=x" in page.url
 
 

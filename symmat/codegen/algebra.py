@@ -11,7 +11,7 @@ values are provably non-negative or in [0, 1] (for the symmetric product of
 import math
 from fractions import Fraction
 
-from .values import Comm, Diag, Eqn, Eye, KronV, Lit, OnesV, Ref, kind_of, _t
+from .values import Bcast, Comm, Diag, Eqn, Eye, KronV, Lit, OnesV, Ref, kind_of, _t
 
 _NONNEG_FNS = ("exp", "sigmoid", "softplus", "abs", "relu", "sqrt", "step")
 _UNIT_FNS = ("sigmoid", "step")        # values in [0, 1]
@@ -79,6 +79,12 @@ class Builder:
             return self.emit("kron", [p, q], (), v.shape)
         if isinstance(v, Comm):
             return self.emit("commutation", [], (v.m, v.n), v.shape)
+        if isinstance(v, Bcast):
+            n = v.shape[0] if v.axis == 0 else v.shape[1]
+            ones = self.emit("ones", [], ((n, 1),), (n, 1))
+            if v.axis == 0:
+                return self.emit("outer", [ones, v.v.as_shape((n, 1))], (), v.shape)
+            return self.emit("outer", [v.v, ones], (), v.shape)
         raise AssertionError(v)
 
     # -- element-wise arithmetic with folding
@@ -110,11 +116,25 @@ class Builder:
                 return Diag(self.mul(s, a.d), a.shape[0])
             if isinstance(a, Eye):
                 return Eye(s if a.scale is None else self.mul(a.scale, s), a.shape[0])
+            if isinstance(a, Bcast):
+                return Bcast(self.mul(s, a.v), a.axis, a.shape)
             return self.mul(self.concrete(a), s)
         if isinstance(a, OnesV):
             return b
         if isinstance(b, OnesV):
             return a
+        if isinstance(b, Bcast) and not isinstance(a, Bcast) and not isinstance(a, (Diag, Eye)):
+            a, b = b, a
+        if isinstance(a, Bcast) and not isinstance(b, (Diag, Eye)):
+            if isinstance(b, Bcast):
+                if a.axis == b.axis:
+                    return Bcast(self.mul(a.v, b.v), a.axis, a.shape)
+                u, v = (a.v, b.v) if a.axis == 1 else (b.v, a.v)     # u 𝟏ᵀ ⊙ 𝟏 vᵀ = u vᵀ
+                return self.emit("outer", [u, v], (), a.shape)
+            b = self.concrete(b)
+            if a.axis == 0:                                   # every row times v: broadcasting
+                return self.emit("mul", [b, a.v], (), b.shape)
+            return self.emit("scale_rows", [a.v, b], (), b.shape)
         if isinstance(a, Eye) and isinstance(b, Eye):
             if a.scale is None or b.scale is None:
                 return a if b.scale is None else b
@@ -133,6 +153,8 @@ class Builder:
         n = v.shape[0]
         if isinstance(v, Diag):
             return v.d
+        if isinstance(v, Bcast):
+            return v.v.as_shape((n, 1))
         if isinstance(v, Eye):
             ones = self.emit("ones", [], ((n, 1),), (n, 1))
             return ones if v.scale is None else self.mul(v.scale, ones)
@@ -148,6 +170,8 @@ class Builder:
             return Diag(self.neg(a.d), a.shape[0])
         if isinstance(a, Eye):
             return Eye(Lit(Fraction(-1)) if a.scale is None else self.neg(a.scale), a.shape[0])
+        if isinstance(a, Bcast):
+            return Bcast(self.neg(a.v), a.axis, a.shape)
         a = self.concrete(a)
         inner = self.defined_by(a, "neg")
         if inner is not None:
@@ -168,6 +192,11 @@ class Builder:
             da = a.d if isinstance(a, Diag) else (a.scale or Lit(Fraction(1)))
             db = b.d if isinstance(b, Diag) else (b.scale or Lit(Fraction(1)))
             return Diag(self.add(da, db, sign), n)
+        for x, y, first in ((a, b, True), (b, a, False)):   # M ± 𝟏 vᵀ: broadcasting the row v
+            if isinstance(x, Bcast) and x.axis == 0 and not y.lazy and y.kind == "mat":
+                if sign > 0:
+                    return self.emit("add", [y, x.v], (), shape, commutative=True)
+                return self.emit("sub", [x.v, y] if first else [y, x.v], (), shape)
         a, b = self.concrete(a), self.concrete(b)
         if isinstance(b, Lit) and b.value == 0 and a.shape == shape:
             return a
@@ -234,6 +263,8 @@ class Builder:
             return v
         if isinstance(v, OnesV):
             return OnesV(_t(v.shape))
+        if isinstance(v, Bcast):
+            return Bcast(self.transpose(v.v), 1 - v.axis, _t(v.shape))
         if isinstance(v, KronV):
             return KronV(self.transpose(v.p), self.transpose(v.q), _t(v.shape))
         if isinstance(v, Comm):

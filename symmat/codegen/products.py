@@ -14,7 +14,7 @@ from fractions import Fraction
 
 from ..tree import expr as E
 from .algebra import Builder
-from .values import Coef, Comm, Diag, Dim, Eye, KronV, Lit, OnesV, Ref, Val, _size, _t, kind_of
+from .values import Bcast, Coef, Comm, Diag, Dim, Eye, KronV, Lit, OnesV, Ref, Val, _size, _t, kind_of
 
 
 class Planner(Builder):
@@ -112,7 +112,7 @@ class Planner(Builder):
         one computed last among equals (``2 (Xᵀ r)``, ``outer(c Wᵀs, Wᵀs)``).
         """
         kept = []
-        for v in ops:
+        for v in self._unfolded(ops):
             if isinstance(v, Eye):
                 if v.scale is not None:
                     coef = coef.times(Coef(v.scale.value) if isinstance(v.scale, Lit)
@@ -133,6 +133,21 @@ class Planner(Builder):
         if isinstance(out, Ref) and out.shape != shape and out.kind == kind_of(shape):
             out = out.as_shape(shape)
         return out
+
+    def _unfolded(self, ops):
+        """The factors with a matrix of ones as 𝟏 𝟏ᵀ and a broadcast as 𝟏 vᵀ or u 𝟏ᵀ (rank one)."""
+        for v in ops:
+            if isinstance(v, OnesV) and v.kind == "mat":
+                yield OnesV((v.shape[0], 1))
+                yield OnesV((1, v.shape[1]))
+            elif isinstance(v, Bcast) and v.axis == 0:
+                yield OnesV((v.shape[0], 1))
+                yield v.v
+            elif isinstance(v, Bcast):
+                yield v.v
+                yield OnesV((1, v.shape[1]))
+            else:
+                yield v
 
     def _sandwich(self, ops):
         """(A, d) when ops are Aᵀ, diag(d), A with d provably non-negative, else None."""
@@ -260,6 +275,10 @@ class Planner(Builder):
         # ones: sums
         if isinstance(a, OnesV) and isinstance(b, OnesV) and a.kind == "col" and b.kind == "row":
             return OnesV(shape)
+        if isinstance(a, OnesV) and a.kind == "col" and not b.lazy and b.kind == "row":
+            return Bcast(b, 0, shape)                      # 𝟏 vᵀ: every row is v
+        if isinstance(b, OnesV) and b.kind == "row" and not a.lazy and a.kind == "col":
+            return Bcast(a, 1, shape)                      # u 𝟏ᵀ: every column is u
         if isinstance(a, OnesV) and a.kind == "row":
             if isinstance(b, OnesV) and b.kind == "col":
                 return Dim(a.shape[1])

@@ -139,6 +139,17 @@ class Comm(Val):
         self.m, self.n, self.shape = m, n, tuple(shape)
 
 
+class Bcast(Val):
+    """A matrix all of whose rows are the row v (axis 0: 𝟏 vᵀ) or all of whose columns are the column v
+    (axis 1: v 𝟏ᵀ): NumPy's broadcasting of a 1-D array, kept so that ``(𝟏 𝟏ᵀ Y) ⊙ S`` is ``Y.sum(0) * S``."""
+
+    __slots__ = ("v", "axis")
+    lazy = True
+
+    def __init__(self, v, axis, shape):
+        self.v, self.axis, self.shape = v, axis, tuple(shape)
+
+
 class Eqn:
     """One equation: ``out = op(args…)`` with static `params`."""
 
