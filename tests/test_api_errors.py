@@ -196,3 +196,12 @@ def test_canonical_keys_is_the_one_door_for_names():
         canonical_keys({"W_2": 1, "W_{2}": 2})
     with pytest.raises(SymmatError, match="must be strings"):
         canonical_keys({2: 1})
+
+
+@pytest.mark.parametrize("f,wrt,shape", [("sum(softmax(‖diag(N)‖ ⊗ (D (w ./ w))))", "w", 1),
+                                         ("-sum(-(Q ⊗ (L ./ L)))", "L", 2)])
+def test_a_cancelled_gradient_has_the_variables_shape(f, wrt, shape):
+    """The 10,000-case fuzz run: a differential with no terms left gave a 1×1 zero for a vector or
+    matrix, which the self-check then refused as a bug (exit 3)."""
+    r = symmat.grad(f, wrt=wrt)
+    assert str(r) == "0" and len(r.shape) == 2 and r.shape == r.wrt.shape

@@ -146,6 +146,8 @@ def gradient(f, X, steps):
         rule, eq, identities = _move_rule(X, shown_tricks)
         steps.append(Step(None, moved_form, rule, eq, identities=identities))
     G = simplify(_sum([simplify(p) for p in parts]))
+    if G == E.Const(0) and not X.is_scalar:   # no terms (the differential cancelled): the zero of X's shape
+        G = E.Zero(X.shape)
     collected = moved(X, G)
     if len(shown_parts) > 1 and collected != moved_form:
         steps.append(Step(None, collected, "collect"))
