@@ -28,7 +28,7 @@ import copy
 from ..errors import ParseError, ShapeError, SymmatError
 from ..pipeline import LAYOUTS, derive, find_var
 from ..reading import Decl, Limits, declarations, merge_declarations, shift_spans, split_postfix_names, typecheck
-from ..reading.build import Raw
+from ..reading.rawtree import Raw
 from ..tree import expr as E
 from ..tree.shapes import dim_mul
 from ..tree.names import canonical
