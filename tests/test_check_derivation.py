@@ -109,7 +109,7 @@ def test_the_chain_symmat_prints_for_the_issue_example():
         "⇒ ∂f/∂x = (A + Aᵀ) x"]
     assert [s.rule for s in r.steps][1:] == ["product rule, transpose", "a scalar is its own transpose", "collect",
                                             "df = gᵀ dx"]
-    assert [(d["lhs"], d["rhs"]) for d in json.loads(symmat.cli.__name__ and _json(r))["steps"]][-1] == \
+    assert [(d["lhs"], d["rhs"]) for d in json.loads(_json(r))["steps"]][-1] == \
         ("∂f/∂x", "(A + Aᵀ) x")
 
 
@@ -228,3 +228,77 @@ def test_a_planted_slip_is_found(f, wrt, where, layout, text, line, codes):
 
 def test_at_least_thirty_planted_slips():
     assert len(SLIPS) >= 30
+
+
+# ----------------------------------------------------------------- the report and the command line
+
+SLIPPED = "df = dx^T A x + x^T A dx\n= x^T A dx + x^T A dx\n= 2 x^T A dx\n∂f/∂x = 2 A^T x"
+
+
+def test_the_report_renders_everywhere():
+    rep = symmat.check_derivation("x^T A x", "x", SLIPPED)
+    assert (rep.ok, rep.first_wrong, rep.diagnosis.code) == (False, 2, "symmetric")
+    assert [v.ok for v in rep.lines] == [True, False, True, True]   # after the slip, judged against each other
+    assert "first wrong line 2" in rep.text() and rep.text(ascii=True).isascii()
+    assert "| 2 |" in rep.markdown() and "\\begin{align*}" in rep.latex()
+    data = json.loads(rep.json())
+    assert data["first_wrong"] == 2 and data["lines"][1]["diagnosis"]["code"] == "symmetric"
+    assert data["lines"][1]["counterexample"]["sizes"] == {"n": 2}
+    assert data["answer"]["ok"] is False and data["answer"]["correct"] == "(A + Aᵀ) x"
+
+
+def cli(capsys, monkeypatch, *argv, stdin=None):
+    if stdin is not None:
+        import io
+        monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(stdin.encode("utf-8")), encoding="utf-8"))
+    status = main(list(argv))
+    out = capsys.readouterr()
+    return status, out.out, out.err
+
+
+def test_cli_reads_a_file_and_stdin(capsys, monkeypatch, tmp_path):
+    path = tmp_path / "hw.txt"
+    path.write_text(ISSUE, encoding="utf-8")
+    status, out, _ = cli(capsys, monkeypatch, "check", "x^T A x", "--wrt", "x", "--derivation", str(path))
+    assert status == 0 and "right: every line follows" in out
+    status, out, _ = cli(capsys, monkeypatch, "check", "x^T A x", "--wrt", "x", "--derivation", "-",
+                         "--format", "json", stdin=SLIPPED)
+    assert status == 1 and json.loads(out)["first_wrong"] == 2
+
+
+@pytest.mark.parametrize("text", ["df = dx^T A x +\n", "df = dx^T A x + x^T A dx\nsome words", "", "df = (x"])
+def test_cli_unreadable_derivations_exit_2(capsys, monkeypatch, text):
+    status, _, err = cli(capsys, monkeypatch, "check", "x^T A x", "--wrt", "x", "--derivation", "-", stdin=text)
+    assert status == 2 and err.startswith("symmat:")
+
+
+def test_a_derivation_without_an_answer_is_not_ok():
+    rep = symmat.check_derivation("x^T A x", "x", "df = dx^T A x + x^T A dx")
+    assert not rep.ok and rep.first_wrong is None and rep.diagnosis.code == "incomplete"
+
+
+def test_check_derivation_is_exported_lazily():
+    import subprocess
+    import sys
+    code = "import symmat, sys; symmat.check_derivation; print('numpy' in sys.modules, 'sympy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout
+    assert out.split() == ["False", "False"]
+
+
+# ----------------------------------------------------------------- check of Jacobians and Hessians
+
+def test_a_hessian_claim_right_only_for_symmetric():
+    r = symmat.check("x^T A x", wrt="x", claim="2 A", kind="hessian")
+    assert not r.ok and r.diagnosis.code == "symmetric" and "∂²f/∂x∂xᵀ" in r.text()
+    assert symmat.check("x^T A x", wrt="x", claim="A^T + A", kind="hessian").ok
+
+
+def test_a_jacobian_claim_in_the_wrong_layout():
+    r = symmat.check("A x", wrt="x", claim="A^T", kind="jacobian")
+    assert not r.ok and r.diagnosis.code == "layout" and "denominator" in r.diagnosis.text()
+    assert symmat.check("x^T A x", wrt="x", claim="x^T (A + A^T)", kind="jacobian").ok
+
+
+def test_cli_check_kind(capsys, monkeypatch):
+    status, out, _ = cli(capsys, monkeypatch, "check", "x^T A x", "--wrt", "x", "--kind", "hessian", "--claim", "2 A")
+    assert status == 1 and "right only for symmetric A" in out

@@ -44,6 +44,13 @@ EXPECTED = {
         "  diagnosis (symmetric): right only for symmetric A: the general answer is (A + Aᵀ) x",
         "✓ right: Aᵀ x + A x is ∂f/∂x (mixed layout), decided symbolically (the difference simplifies to 0)",
     ],
+    "homework_check.py": [   # issue 12: one slip in line 3, named; the later lines follow from it
+        "wrong: first wrong line 3",
+        "       right only for symmetric A: the step uses Aᵀ = A (judged against line 2)",
+        "   4 ✓ = (2 xᵀ A + bᵀ) dx",
+        "ok: False, first wrong line: 3, diagnosis: symmetric",
+        "passes the checker: True",
+    ],
 }
 
 

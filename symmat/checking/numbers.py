@@ -339,7 +339,8 @@ class Judge:
         slips = [] if ok else self.diagnose(got, want, pts, "answer")
         for s in slips:
             s.sentence = s.sentence.replace("what the line before gives", "the derivative") \
-                .replace("does not follow from the line before", "it is not the derivative")
+                .replace("does not follow from the line before", "it is not the derivative") \
+                .split(": the step uses")[0]
         return {"ok": ok, "correct": correct, "slips": slips, "line": verdict.number,
                 "counterexample": None if ok else self.counterexample(got, want, pts)}
 
