@@ -6,6 +6,8 @@ These are plain records. They are filled by `pipeline`; they print through
 evaluate through `numeric` (NumPy, loaded only when a number is asked for).
 """
 
+import re
+
 from .tree import expr as E
 from .tree.names import shown, speaks
 from .tree.shapes import fmt_shape
@@ -47,6 +49,31 @@ class Sym:
         return f"Sym({self.text()!r})"
 
 
+class Formula:
+    """A right-hand side that is not one expression: words, index notation and Exprs in a row."""
+
+    def __init__(self, parts):
+        self.parts = list(parts)
+
+    def text(self, ascii=False):
+        """As text."""
+        from .printing.text import to_text  # the printers load on first display
+        return "".join(p if isinstance(p, str) else to_text(p, ascii=ascii) for p in self.parts)
+
+    def latex(self):
+        """As LaTeX."""
+        from .printing.latex import text_to_latex, to_latex  # the printers load on first display
+        out = []
+        for p in self.parts:
+            if isinstance(p, E.Expr):
+                out.append(to_latex(p))
+            else:
+                p = re.sub(r"Σ_(\w+)", r"\\sum_{\1}", p)
+                p = re.sub(r"([A-Za-zδσ0-9]+?)_([a-z]+)", lambda m: f"{m.group(1)}_{{{m.group(2)}}}", p)
+                out.append(text_to_latex(p.replace("δ", "\\delta ")))
+        return "".join(out)
+
+
 class Step:
     """One line of a derivation: `lhs = rhs`, an equality that holds, with the rule that justifies it.
 
@@ -84,12 +111,12 @@ class Step:
     def rhs_text(self, ascii=False):
         """The right-hand side as text."""
         from .printing.text import to_text  # the printers load on first display
-        return to_text(self.rhs, ascii=ascii)
+        return to_text(self.rhs, ascii=ascii) if isinstance(self.rhs, E.Expr) else self.rhs.text(ascii)
 
     def rhs_latex(self):
         """The right-hand side as LaTeX."""
         from .printing.latex import to_latex  # the printers load on first display
-        return to_latex(self.rhs)
+        return to_latex(self.rhs) if isinstance(self.rhs, E.Expr) else self.rhs.latex()
 
     def formula(self, ascii=False):
         """The equality as text: 'df = dxᵀ A x + xᵀ A dx' ('= …' for a continued line)."""

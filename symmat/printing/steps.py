@@ -46,6 +46,8 @@ def sym_text(s, ascii=False):
         return f"d {f}" if s.vec_f else f"d{f}"
     if s.kind == "grad":
         return f"{nabla}{s.f}" if not ascii else f"grad {s.f}"
+    if s.kind == "entry":
+        return f"{partial}{s.f}/{partial}{s.x}"
     x = _x(s.x, s.vec_x)
     if s.kind == "hess":
         return f"{partial}^2{s.f}/{partial}{x}{partial}{x}{top}" if ascii else f"∂²{s.f}/∂{x}∂{x}ᵀ"
@@ -67,6 +69,9 @@ def sym_latex(s):
         return f"\\mathrm{{d}}{_lx(s.f, s.vec_f)}" if not s.vec_f else f"\\mathrm{{d}}\\,{_lx(s.f, True)}"
     if s.kind == "grad":
         return f"\\nabla {latex_name(s.f)}"
+    if s.kind == "entry":
+        base, sub = s.x.rsplit("_", 1)
+        return f"\\frac{{\\partial {latex_name(s.f)}}}{{\\partial {latex_name(base)}_{{{sub}}}}}"
     x = _lx(s.x, s.vec_x)
     if s.kind == "hess":
         return f"\\frac{{\\partial^2 {latex_name(s.f)}}}{{\\partial {x}\\,\\partial {x}^{{\\top}}}}"
