@@ -244,6 +244,7 @@ def test_the_report_renders_everywhere():
     data = json.loads(rep.json())
     assert data["first_wrong"] == 2 and data["lines"][1]["diagnosis"]["code"] == "symmetric"
     assert data["lines"][1]["counterexample"]["sizes"] == {"n": 2}
+    assert set(data["lines"][1]["counterexample"]["values"]) == {"x", "A", "dx"}
     assert data["answer"]["ok"] is False and data["answer"]["correct"] == "(A + Aᵀ) x"
 
 

@@ -230,7 +230,8 @@ class Judge:
                 continue
             if a.shape != b.shape or not np.allclose(a, b, rtol=RTOL, atol=RTOL):
                 sizes = {k: v for k, v in p.items() if isinstance(v, int)}
-                return {"sizes": sizes, "got": _fmt(a), "want": _fmt(b)}
+                values = {k: _fmt(v) for k, v in p.items() if not isinstance(v, int)}
+                return {"sizes": sizes, "got": _fmt(a), "want": _fmt(b), "values": values}
         return None
 
     # -- diagnoses

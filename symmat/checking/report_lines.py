@@ -62,7 +62,9 @@ class LineVerdict:
         if not c:
             return ""
         sizes = ", ".join(f"{k}={v}" for k, v in c["sizes"].items())
-        return (f"counterexample{' at ' + sizes if sizes else ''} (random values): this line gives {c['got']}, "
+        point = ", ".join(f"{k} = {v}" for k, v in c.get("values", {}).items())
+        at = f"at the random point {point}" if point and len(point) <= 160 else "at a random point (in the JSON)"
+        return (f"counterexample{' at ' + sizes if sizes else ''}, {at}: this line gives {c['got']}, "
                 f"the line before gives {c['want']}")
 
     def to_data(self):
