@@ -24,6 +24,7 @@ Design decisions:
 import numpy as np
 
 from ..tree import expr as E
+from ..tree.rules import node_table
 from ..tree.names import GREEK, canonical_keys, shown
 from ..errors import LimitError, ShapeError, SymmatError
 from ..tree.shapes import fmt_dim, fmt_shape
@@ -456,7 +457,7 @@ def _logsumexp(e, args, env):
     return top + np.log(np.sum(np.exp(z - top), axis=0, keepdims=True))
 
 
-RULES = {
+RULES = node_table({
     E.Var: _var, E.Differential: _differential, E.Const: _const, E.Size: _size, E.Identity: _identity,
     E.Ones: _ones, E.Zero: _zero, E.Basis: _basis, E.Commutation: _commutation,
     E.Matrix: _matrix, E.Add: _add, E.Neg: _neg, E.Mul: _mul, E.Div: _div,
@@ -465,6 +466,6 @@ RULES = {
     E.Det: _det, E.LogDet: _logdet, E.Norm: _norm, E.Sum: _sum, E.Mean: _mean,
     E.DiagMat: _diagmat, E.DiagVec: _diagvec, E.Vec: _vec, E.Unvec: _unvec, E.Apply: _apply,
     E.Softmax: _softmax, E.LogSumExp: _logsumexp,
-}
+})
 
 __all__ = ["evaluate", "bind", "value_of", "output", "commutation"]

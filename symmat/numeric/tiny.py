@@ -18,6 +18,7 @@ import math
 import operator
 
 from ..tree import expr as E
+from ..tree.rules import node_table
 from ..tree.sizes import dim
 
 INF, NAN = float("inf"), float("nan")
@@ -301,7 +302,7 @@ def _total(a):
     return sum(v for row in a for v in row)
 
 
-RULES = {
+RULES = node_table({
     E.Const: lambda e, a, s, c: [[float(e.value)]],
     E.Size: lambda e, a, s, c: [[float(dim(e.params[0], s))]],
     E.Identity: lambda e, a, s, c: identity(dim(e.params[0], s)),
@@ -327,4 +328,4 @@ RULES = {
     E.Unvec: _unvec,
     E.Apply: lambda e, a, s, c: _each(a[0], FUNCTIONS[e.fn]),
     E.Softmax: _softmax, E.LogSumExp: _logsumexp,
-}
+}, complete=False)   # Var and Differential are the program's inputs, never computed
