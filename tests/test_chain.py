@@ -78,6 +78,8 @@ def test_index_style_of_the_quadratic_form():
     ("tr(X)", "X", "∂f/∂X_kl = δ_kl", "= (I)_kl"),
     ("sum(σ(W x))", "x", "∂f/∂x_k = Σ_i (σ(W x) ⊙ (1 - σ(W x)))_i W_ik", "= (Wᵀ (σ(W x) ⊙ (1 - σ(W x))))_k"),
     ("a^T (x ⊙ x)", "x", "∂f/∂x_k = a_k x_k + a_k x_k", "= (a ⊙ x)_k + (a ⊙ x)_k"),
+    ("||X w - y||^2", "w", "∂f/∂w_k = Σ_ip X_ik X_ip w_p + Σ_ij X_ij w_j X_ik - Σ_i X_ik y_i - Σ_i y_i X_ik",
+     "= (Xᵀ X w)_k + (Xᵀ X w)_k - (Xᵀ y)_k - (Xᵀ y)_k"),
 ])
 def test_index_style(f, wrt, entry, recognised):
     r = symmat.grad(f, wrt=wrt, style="index")

@@ -236,10 +236,11 @@ def recognise(t, free):
         body = left[0]
     if rest:
         return None
-    coef = E.Const(t.coef) if t.coef != 1 else None
+    coef = E.Const(abs(t.coef)) if abs(t.coef) != 1 else None
     extra = [_value(f) for f in scalars]
     out = [x for x in [coef] + extra + [body] if x is not None]
-    return out[0] if len(out) == 1 else E.Mul(*out)
+    out = out[0] if len(out) == 1 else E.Mul(*out)
+    return E.Neg(out) if t.coef < 0 else out
 
 
 def _reached(walked):
@@ -359,7 +360,9 @@ def index_steps(f, X, G):
     if same:
         parts = []
         for k, p in enumerate(pieces):
-            parts += ([" + "] if k else []) + ["(", simplify(p), f")_{sub}"]
+            neg = isinstance(p, E.Neg)
+            sign = (" - " if k else "-") if neg else (" + " if k else "")
+            parts += [sign, "(", simplify(p.args[0] if neg else p), f")_{sub}"]
         steps.append(Step(None, Formula(parts), "recognise each sum as a matrix product"))
         steps.append(Step(Sym("partial", "f", X.name), whole, "entry (" + ", ".join(free) + ") for every "
                           + " and ".join(free), implies=True))
