@@ -1,8 +1,10 @@
 """Generated code against hand-written NumPy and autodiff (issue 14), one thread, float64.
 
 For each case of the issue's table, in one run, interleaved (one sample of
-every implementation in turn, so that a slow moment of the machine hits all
-of them), medians, the first call of each implementation excluded:
+every implementation in turn, in a shuffled order, so that a slow moment of
+the machine hits all of them; each sample after one untimed call, so that it
+does not pay for the memory the implementation before it left behind),
+medians, the first call of each implementation excluded:
 
 * symmat's compiled NumPy code (``r.compile("numpy")``; before the codegen
   stage existed, the function that ``r.to_numpy()`` printed);
@@ -35,6 +37,7 @@ os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
 import argparse  # noqa: E402
 import inspect  # noqa: E402
+import random  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
@@ -262,9 +265,13 @@ def timings(impl, samples, min_sample, slow=5.0):
             once[name] = one
         reps[name] = max(1, int(min_sample / max(one, 1e-7)))
     times = {name: [] for name in impl if name not in once}
+    order = random.Random(0)
     for _ in range(samples):
-        for name in times:
+        names = list(times)
+        order.shuffle(names)          # a fresh order each round: no one always runs after jax.hessian
+        for name in names:
             fn, k = impl[name], reps[name]
+            fn()                      # untimed: each sample starts from this implementation's own state
             t = time.perf_counter()
             for _ in range(k):
                 fn()

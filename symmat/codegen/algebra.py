@@ -26,6 +26,7 @@ class Builder:
         self.memo, self.counter = {}, 0
         self.nonneg = {}              # temp id -> provably non-negative
         self.unit = set()             # temp ids of values provably in [0, 1]
+        self.spread = 0               # sums distributed over products so far (see products.MAX_SPREAD)
         self.hint_exprs = hints or {}  # Expr -> preferred name
         self.hints = {}
 

@@ -28,16 +28,19 @@ from .values import Dim, Lit, Ref, kind_of
 
 ADD, MUL, NEG, POW, ATOM = 1, 2, 3, 4, 5
 INLINE_LIMIT = 100          # longer expressions get a name of their own
-RESERVED = {"np", "jnp", "jax", "torch", "math", "float", "_tensor", "dt", "dev"}
+RESERVED = {"np", "jnp", "jax", "torch", "math", "float", "_tensor", "_gram"}
+GRAM = ("\n\ndef _gram(a):\n"
+        '    """a^T a, the symmetric product (half the work of a general one; a is freed on return)."""\n'
+        "    return a.T @ a\n")
 
 
 def identifier(name, taken):
     """A Python identifier for `name`, not in `taken` (which it joins)."""
     text = "".join(GREEK_SPELLED.get(c, c) for c in name)
     text = "".join(c if (c.isascii() and (c.isalnum() or c == "_")) else "_" for c in text)
-    if not text or text[0].isdigit():
+    if not text or text[0].isdigit() or text[0] == "_":    # (a leading _ could shadow a helper)
         text = "v" + text
-    while keyword.iskeyword(text) or text in taken or text in RESERVED or text.startswith("__"):
+    while keyword.iskeyword(text) or text in taken or text in RESERVED:
         text += "_"
     taken.add(text)
     return text
@@ -107,8 +110,8 @@ class Emitter:
         return self.header + "\n" + self.helpers() + "\n\n" + "\n".join(lines) + "\n"
 
     def helpers(self):
-        """Module-level helpers the generated function needs (source text; none by default)."""
-        return ""
+        """Module-level helpers the generated function needs (source text)."""
+        return GRAM if any(q.op == "gram" for q in self.prog.eqns) else ""
 
     def _docstring(self):
         text = self.doc.replace("\\", "\\\\").replace('"""', "'''")

@@ -9,7 +9,7 @@ own and must be static (`compile` marks it so). XLA plans the memory, so no
 temporary is deleted.
 """
 
-from .emit import ATOM
+from .emit import ATOM, MUL, binop
 from .numpy import NumpyEmitter
 from .values import Ref
 
@@ -23,6 +23,13 @@ class JaxEmitter(NumpyEmitter):
     free_temps = False
     FUNCTIONS = {"relu": "jnp.maximum({}, 0.0)", "softplus": "jax.nn.softplus({})",
                  "step": "jnp.heaviside({}, 0.0)"}
+
+    def op_matmul(self, q, a, b):
+        # Aᵀ v as v @ A: XLA copies a transposed matrix before a matrix-vector product
+        t = self.defs.get(a.name) if isinstance(a, Ref) else None
+        if t is not None and t.op == "T" and b.kind in ("col", "row"):
+            return binop(self.arg(b), self.arg(t.args[0]), "@", MUL)
+        return super().op_matmul(q, a, b)
 
     def convert(self, x, kind):
         if kind == "scalar":

@@ -63,6 +63,9 @@ class NumpyEmitter(Emitter):
 
     op_dot = op_matmul
 
+    def op_gram(self, q, a):
+        return self.call("_gram", self.arg(a)[0])
+
     def op_outer(self, q, a, b):
         return self.call(f"{self.ns}.outer", self.arg(a)[0], self.arg(b)[0])
 

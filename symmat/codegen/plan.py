@@ -1,39 +1,44 @@
 """The plan: an expression tree lowered to a flat program, like a jaxpr.
 
 `plan(outputs, params)` turns one or more expression trees into a `Program`:
-the parameters (every variable, in the order given), the sizes that no
-parameter fixes, and a list of equations ``t = op(args…)`` over named
-temporaries, each computed once. The emitters (`numpy`, `jax`, `torch`)
-print the same program; nothing here knows a backend's spelling.
+the parameters (every variable, in the order given), a list of equations
+``t = op(args…)`` over named temporaries, each computed once, and the
+outputs. The emitters (`numpy`, `jax`, `torch`) print the same program;
+nothing here knows a backend's spelling. This module holds one rule per node
+type; `algebra` the emission and element-wise arithmetic, `products` the
+matrix products, `values` the records.
 
-Values. A 1×1 value is a scalar, an n×1 or 1×n value a 1-D array (so a
-transpose of a vector costs nothing and ``xᵀ A x`` is ``x @ (A @ x)``), any
-other a 2-D array; which one is decided by the symbolic shape alone (a free
-size is never 1). Some values are kept *lazy* while they are only multiplied
-or added to their kind, and are materialised only where an array is needed:
+Values (`values`). A 1×1 value is a scalar, an n×1 or 1×n value a 1-D array
+(so a transpose of a vector costs nothing and ``xᵀ A x`` is ``x @ (A @ x)``),
+any other a 2-D array; which one is decided by the symbolic shape alone (a
+free size is never 1). Some values are kept *lazy* while they are only
+multiplied or added to their kind, and are materialised only where an array
+is needed:
 
 * ``Diag(d)``: diag(d) — times a matrix it is broadcasting (``d[:, None] * X``,
   ``X * d``), times a vector an element-wise product; ``diag(a) diag(b)``,
   ``diag(d) + c I``, ``diag(d) ⊙ X``, its inverse and powers stay diagonal;
 * ``Eye(s)``: s·I — dropped from products (its scale joins the scalars);
 * ``OnesV``: 𝟏 — ``𝟏ᵀ y`` is a sum, ``𝟏ᵀ X`` and ``X 𝟏`` are sums over an axis;
+* ``Bcast``: 𝟏 vᵀ or u 𝟏ᵀ — NumPy's broadcasting (``(𝟏 𝟏ᵀ Y) ⊙ S`` is ``Y.sum(0) * S``);
 * ``KronV(P, Q)``: P ⊗ Q — times a vector it is ``vec(Q unvec(v) Pᵀ)``, so
   ``(Bᵀ ⊗ A) vec(X)`` is ``vec(A X B)``;
 * ``Comm(m, n)``: the commutation matrix — times anything a reshape and a
   transpose of axes.
 
-Products. The matrix factors of a product are multiplied in the order that
-costs least (dynamic programming over the chain, a free size counted as 1000,
-a lazy factor at the cost of its broadcast), so ``Aᵀ A x`` is ``Aᵀ (A x)`` and
-``x xᵀ A`` is ``x (Aᵀ x)ᵀ``. Scalar factors are multiplied together first and
-applied last, to the cheapest place: the result, or a vector or diagonal of
-the chain when the result is a matrix (``2 (Xᵀ r)``, ``(Xᵀ ⊙ d/m) X``, never
-``(2 Xᵀ) r``). A sum of diagonal and rank-one terms inside a product is
-distributed over it (``Wᵀ (diag(s) − s sᵀ) W`` is ``Wᵀ diag(s) W − (Wᵀ s)(Wᵀ s)ᵀ``).
-``Aᵀ diag(d) A`` with d provably non-negative (a softmax, ``σ(u) ⊙ (1 − σ(u))``,
-an exp, a square…) is ``Yᵀ Y`` with ``Y = √d ⊙ A``: the symmetric product,
-half the work. ``tr(P Q)`` is ``sum(Pᵀ ⊙ Q)``, ``diag(P Q)`` row sums of
-``P ⊙ Qᵀ``, ``sum(P Q)`` is ``(𝟏ᵀ P)(Q 𝟏)``.
+Products (`products`). The matrix factors of a product are multiplied in the
+order that costs least (dynamic programming over the chain, a free size
+counted as 1000, a lazy factor at the cost of its broadcast), so ``Aᵀ A x`` is
+``Aᵀ (A x)`` and ``x xᵀ A`` is ``x (Aᵀ x)ᵀ``. Scalar factors are multiplied
+together first and applied once, to the smallest value of the product tree
+(``2 (Xᵀ r)``, ``(Xᵀ ⊙ d/m) X``, never ``(2 Xᵀ) r``, and never ``2 Xᵀ X``, which
+would cost NumPy its symmetric product). A sum of diagonal and rank-one terms
+inside a product is distributed over it (``Wᵀ (diag(s) − s sᵀ) W`` is
+``Wᵀ diag(s) W − (Wᵀ s)(Wᵀ s)ᵀ``). ``Aᵀ diag(d) A`` with d provably
+non-negative (a softmax, ``σ(u) ⊙ (1 − σ(u))``, an exp, a square…) is the Gram
+matrix ``Yᵀ Y`` of ``Y = √d ⊙ A``: the symmetric product, half the work.
+``tr(P Q)`` is ``sum(Pᵀ ⊙ Q)``, ``diag(P Q)`` the row sums of ``P ⊙ Qᵀ``,
+``sum(P Q)`` is ``(𝟏ᵀ P)(Q 𝟏)``.
 
 Sums. A term with a negative coefficient is subtracted (``a - b``, never
 ``a + -1 * b``); diagonal terms are summed as vectors.
@@ -42,8 +47,9 @@ Common subexpressions. Equal subtrees are lowered once (the trees are
 hash-consed), and every equation is hash-consed too, so that two routes to
 one array (``sᵀ W`` and ``Wᵀ s``) meet in one temporary.
 
-Stable forms: softmax is ``e / sum(e)`` with ``e = exp(z − max z)``,
-logsumexp ``max z + log(sum(exp(z − max z)))``, ``‖r‖²`` the dot product.
+Stable forms: softmax is ``e / sum(e)`` with ``e = exp(z − max z)`` (of a
+matrix, column by column), logsumexp ``max z + log(sum(exp(z − max z)))``,
+``‖r‖²`` the dot product.
 """
 
 from fractions import Fraction
@@ -461,7 +467,7 @@ def plan(outputs, params, hints=None):
             v = v.as_shape(e.shape)
         outs.append((v, e.shape))
     eqns = _live(p.eqns, [v for v, _ in outs])
-    return Program(list(params), {}, eqns, outs, p.hints)
+    return Program(list(params), eqns, outs, p.hints)
 
 
 def _live(eqns, outs):

@@ -16,6 +16,8 @@ from ..tree import expr as E
 from .algebra import Builder
 from .values import Bcast, Coef, Comm, Diag, Dim, Eye, KronV, Lit, OnesV, Ref, Val, _size, _t, kind_of
 
+MAX_SPREAD = 64    # sums distributed over products in one plan (each may multiply the terms that follow)
+
 
 class Planner(Builder):
     """Builder + products; `plan.Planner` adds the rule of each node type."""
@@ -55,11 +57,12 @@ class Planner(Builder):
     def product(self, coef, items, shape):
         """coef · Π items (items: Exprs or Vals), distributing cheap sums, in the cheapest order."""
         items = list(items)
-        if len(items) > 1:
+        if len(items) > 1 and self.spread < MAX_SPREAD:
             for i, it in enumerate(items):
                 if isinstance(it, E.Add) and kind_of(it.shape) == "mat":
                     terms = self._distributable(it)
                     if terms is not None:
+                        self.spread += 1
                         return self._distribute(coef, items[:i], terms, items[i + 1:], shape)
         ops = [it if isinstance(it, Val) else self.lower(it) for it in items]
         return self.chain(coef, ops, shape)
@@ -323,6 +326,5 @@ class Planner(Builder):
         return self.vec(M, shape)
 
     def symmetric_product(self, a, d, shape):
-        """Aᵀ diag(d) A with d ≥ 0 as Yᵀ Y, Y = √d ⊙ A (the symmetric product)."""
-        y = self._scale_rows(self.fn("sqrt", d), a, a.shape)
-        return self.emit("matmul", [self.transpose(y), y], (), shape)
+        """Aᵀ diag(d) A with d ≥ 0 as the Gram matrix Yᵀ Y, Y = √d ⊙ A (a symmetric product: half the work)."""
+        return self.emit("gram", [self._scale_rows(self.fn("sqrt", d), a, a.shape)], (), shape)

@@ -21,7 +21,7 @@ class TorchEmitter(NumpyEmitter):
     FUNCTIONS = {"relu": "torch.relu({})", "softplus": "torch.nn.functional.softplus({})"}
 
     def helpers(self):
-        return ("\n\ndef _tensor(a):\n"
+        return super().helpers() + ("\n\ndef _tensor(a):\n"
                 '    """A tensor as it is; anything else as a float64 tensor."""\n'
                 "    return a if torch.is_tensor(a) else torch.as_tensor(a, dtype=torch.float64)\n")
 

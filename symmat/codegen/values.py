@@ -187,11 +187,13 @@ class Param:
 
 
 class Program:
-    """The plan: parameters, free sizes, equations, outputs (with their symbolic shapes)."""
+    """The plan: parameters, equations in order, outputs (with their symbolic shapes), names for temporaries.
 
-    def __init__(self, params, sizes, eqns, outputs, hints):
+    (Sizes are read off the parameters' shapes by the emitter, which knows the spelling.)
+    """
+
+    def __init__(self, params, eqns, outputs, hints):
         self.params = params          # [Param]
-        self.sizes = sizes            # {size name: (param ident, axis) or None (a parameter of its own)}
         self.eqns = eqns              # [Eqn], in order
         self.outputs = outputs        # [(Val concrete, symbolic shape)]
         self.hints = hints            # {temp id: preferred name}
@@ -212,10 +214,6 @@ def _size(d):
     if isinstance(d, tuple):
         return _size(d[1]) * _size(d[2])
     return N_FREE
-
-
-def _numel(shape):
-    return _size(shape[0]) * _size(shape[1])
 
 
 def _t(shape):
