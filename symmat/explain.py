@@ -45,8 +45,8 @@ def name_small_parts(result):
 NAME_FOR = {"sigmoid": "h", "Softmax": "s", "tanh": "h", "relu": "h", "softplus": "h", "exp": "u"}
 
 
-def name_shared(result, taken, min_size=4):
-    """Name repeated subexpressions (innermost first): ([(name, expr)], body)."""
+def occurrences(result):
+    """How often each distinct subtree is used in `result` (a shared subtree's parts counted once)."""
     counts = Counter()
 
     def count(e):
@@ -56,6 +56,12 @@ def name_shared(result, taken, min_size=4):
                 count(a)
 
     count(result)
+    return counts
+
+
+def name_shared(result, taken, min_size=4):
+    """Name repeated subexpressions (innermost first): ([(name, expr)], body)."""
+    counts = occurrences(result)
     candidates = [e for e, c in counts.items() if c >= 2 and size(e) >= min_size
                   and isinstance(e, (E.Apply, E.Softmax))]
     candidates.sort(key=size)
@@ -249,15 +255,7 @@ def _network_output(result, names):
 
 def _slope_diagonal(result, names):
     """The diag(…) of a named activation that occurs at least twice in `result`, if any."""
-    counts = Counter()
-
-    def count(e):
-        counts[e] += 1
-        if counts[e] == 1:
-            for a in e.args:
-                count(a)
-
-    count(result)
+    counts = occurrences(result)
     found = [e for e, c in counts.items() if c >= 2 and isinstance(e, E.DiagMat)
              and any(a in names for a in e.args[0].walk())]
     return max(found, key=lambda e: counts[e]) if found else None

@@ -153,7 +153,21 @@ class Step:
         return Step(ren(self.lhs), ren(self.rhs), self.rule, self.eq, self.implies, self.identities)
 
 
-class Derivative:
+class Displayed:
+    """Jupyter display of a derivative or of several (rendered math, names as typed)."""
+
+    @speaks
+    def _repr_latex_(self):
+        from .printing.notebook import derivative_latex  # the printers load on first display
+        return derivative_latex(self)
+
+    @speaks
+    def _repr_markdown_(self):
+        from .printing.notebook import derivative_markdown  # the printers load on first display
+        return derivative_markdown(self)
+
+
+class Derivative(Displayed):
     """A derivative: the closed form, its layout and convention, its derivation."""
 
     def __init__(self, kind, f, wrt, result, layout, symmetric, steps, notes=()):
@@ -193,15 +207,6 @@ class Derivative:
                                          for n, v in self.bindings)
         return out
 
-    @speaks
-    def _repr_latex_(self):
-        from .printing.notebook import derivative_latex  # the printers load on first display
-        return derivative_latex(self)
-
-    @speaks
-    def _repr_markdown_(self):
-        from .printing.notebook import derivative_markdown  # the printers load on first display
-        return derivative_markdown(self)
 
     def to_sympy(self):
         """The closed form as a SymPy matrix expression (MatrixSymbol, Transpose, Inverse, …)."""
@@ -255,7 +260,7 @@ class Derivative:
         return f"<Derivative {self.heading()}: {self.text()}>"
 
 
-class DerivativeSet(list):
+class DerivativeSet(Displayed, list):
     """Several derivatives of one function (one per variable)."""
 
     @property
@@ -274,15 +279,6 @@ class DerivativeSet(list):
 
     __str__ = text
 
-    @speaks
-    def _repr_latex_(self):
-        from .printing.notebook import derivative_latex  # the printers load on first display
-        return derivative_latex(self)
-
-    @speaks
-    def _repr_markdown_(self):
-        from .printing.notebook import derivative_markdown  # the printers load on first display
-        return derivative_markdown(self)
 
     @speaks
     def latex(self):
