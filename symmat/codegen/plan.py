@@ -56,6 +56,7 @@ from fractions import Fraction
 
 from ..errors import SymmatError
 from ..tree import expr as E
+from ..tree.rules import node_table
 from ..tree.shapes import dim_mul
 from . import products
 from .values import Coef, Diag, Dim, Eye, KronV, Comm, Lit, OnesV, Program, Ref, kind_of
@@ -443,7 +444,7 @@ def _logsumexp(p, e):
     return p.add(top, p.fn("log", s))
 
 
-RULES = {
+RULES = node_table({
     E.Var: _var, E.Differential: _differential, E.Const: _const, E.Size: _size_node,
     E.Identity: _identity, E.Ones: _ones, E.Zero: _zero, E.Basis: _basis,
     E.Commutation: _commutation, E.Matrix: _matrix, E.Add: _add, E.Neg: _neg, E.Mul: _mul,
@@ -452,7 +453,7 @@ RULES = {
     E.Det: _det, E.LogDet: _logdet, E.Norm: _norm, E.Sum: _sum, E.Mean: _mean,
     E.DiagMat: _diagmat, E.DiagVec: _diagvec, E.Vec: _vec, E.Unvec: _unvec, E.Apply: _apply,
     E.Softmax: _softmax, E.LogSumExp: _logsumexp,
-}
+})
 
 
 # ----------------------------------------------------------------- the program
