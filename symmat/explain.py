@@ -30,9 +30,8 @@ def name_parts(result):
     bindings, body, names = name_backprop(result.result, bindings, body, names)
     if bindings:
         result.bindings, result.body = bindings, body
-        steps = result.steps
         named = [Step(E.Var(n, v.shape), v, "a name for a part that recurs") for n, v in bindings]
-        result.steps = [steps[0]] + named + [s.renamed(names) for s in steps[1:]]
+        result.rename_steps(named, names)   # the held-back lines renamed when written
 
 
 def name_small_parts(result):

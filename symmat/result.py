@@ -7,6 +7,7 @@ evaluate through `numeric` (NumPy, loaded only when a number is asked for).
 """
 
 import re
+import threading
 
 from .tree import expr as E
 from .tree.names import shown, speaks
@@ -153,6 +154,44 @@ class Step:
         return Step(ren(self.lhs), ren(self.rhs), self.rule, self.eq, self.implies, self.identities)
 
 
+class Later:
+    """Lines of a derivation written on first display: `make()` returns them (a list of `Step`s).
+
+    The lines that only show the way (df simplified, the factors moved) cost a
+    derivation a third of its time and are read only when the derivation is
+    printed; a `Later` stands in the chain for them until `Derivative.steps` is
+    first read. It has no left-hand side, so searches for the last named line
+    pass over it; the lines it stands for must not be named lines that such a
+    search should find (the ⇒ ∂f/∂X line stays out of it).
+    """
+
+    lhs = None
+
+    def __init__(self, make):
+        self._make, self._lines, self._lock = make, None, threading.Lock()
+
+    def lines(self):
+        """The lines, made once."""
+        with self._lock:
+            if self._lines is None:
+                self._lines, self._make = list(self._make()), None
+            return self._lines
+
+    def renamed(self, names):
+        """The lines with named subexpressions written by their names (on display too)."""
+        return Later(lambda: [s.renamed(names) for s in self.lines()])
+
+
+def written(steps):
+    """The chain with every `Later` replaced by its lines."""
+    if not any(isinstance(s, Later) for s in steps):
+        return steps
+    out = []
+    for s in steps:
+        out.extend(s.lines() if isinstance(s, Later) else [s])
+    return out
+
+
 class Displayed:
     """Jupyter display of a derivative or of several (rendered math, names as typed)."""
 
@@ -172,12 +211,30 @@ class Derivative(Displayed):
 
     def __init__(self, kind, f, wrt, result, layout, symmetric, steps, notes=()):
         self.kind, self.f, self.wrt, self.result = kind, f, wrt, result
-        self.layout, self.symmetric, self.steps = layout, symmetric, steps
+        self.layout, self.symmetric, self._steps = layout, symmetric, steps
         self.notes = list(notes)
         self.bindings, self.body = [], result   # named shared parts (h = σ(…)): set by `explain.name`
         self.symbol = self.symbol_latex = None  # ∂vec(F)/∂vec(X) and the like: set by `explain.describe`
         self.vectorised, self.index_formula, self.slices = False, None, None
         self.spellings = {}   # canonical name → as the user first typed it (tree.names): set by `pipeline`
+
+    @property
+    def steps(self):
+        """The lines of the derivation (those held back as `Later` written now, once)."""
+        steps = written(self._steps)
+        if steps is not self._steps:
+            self._steps = steps
+        return steps
+
+    @steps.setter
+    def steps(self, steps):
+        self._steps = steps
+
+    def rename_steps(self, first, names):
+        """Steps after the first written with `names` (a part → its name's Var), `first` lines before them,
+        without writing the held-back lines."""
+        steps = self._steps
+        self._steps = [steps[0]] + list(first) + [s.renamed(names) for s in steps[1:]]
 
     @property
     def shape(self):

@@ -11,11 +11,12 @@ Every line of the derivation is recorded as a `Step`, an equality on the
 user's own expression annotated with its rule (SPEC §3).
 """
 
+import contextvars
 import re
 from fractions import Fraction
 
-from ..result import Step, Sym
-from ..simplify import mk_mul, scale, simplify, split_coef
+from ..result import Later, Step, Sym
+from ..simplify import DEADLINE, mk_mul, scale, simplify, split_coef
 from ..tree import expr as E
 from ..tree.walk import rebuild
 from .differential import differential
@@ -119,7 +120,11 @@ def _move_rule(X, tricks):
 
 
 def gradient(f, X, steps):
-    """∂f/∂X (unconstrained, same shape as X) and the chain of lines that leads there (SPEC §3)."""
+    """∂f/∂X (unconstrained, same shape as X) and the chain of lines that leads there (SPEC §3).
+
+    The lines between df and ⇒ ∂f/∂X (df simplified, the factors moved, collected) are written
+    on first display (`later`); G is read off df as built, as they would read it.
+    """
     df, used = differential(f, X)
     dX = E.Differential(X)
     if df is None:
@@ -127,14 +132,44 @@ def gradient(f, X, steps):
         G = E.Const(0) if X.is_scalar else E.Zero(X.shape)
         steps.append(Step(partial_sym(X), G, "", implies=True))
         return G
-    shown = differential_step(df, used, d_sym("f"), steps)
     try:
         parts, tricks = contributions(df, dX)
     except DerivativeError:   # an operator the trace trick cannot see through (⊗) ...
+        shown = differential_step(df, used, d_sym("f"), steps)
         try:                  # ... may be gone once simplified (tr(A ⊗ dX) = tr(A) tr(dX)); else vectorise
             parts, tricks = contributions(shown, dX)
         except DerivativeError:
             return _gradient_by_vec(df, X, steps)
+        G = _collected(X, parts)
+        steps.extend(_moved_lines(X, shown, parts, tricks, G))
+    else:
+        G = _collected(X, parts)
+        steps.append(later(lambda: _chain_lines(df, used, X, parts, tricks, G)))
+    dx = "d" + X.name
+    form = f"df = g {dx}" if X.is_scalar else f"df = gᵀ {dx}" if X.shape[1] == 1 else f"df = tr(Gᵀ {dx})"
+    steps.append(Step(partial_sym(X), G, form, implies=True))
+    return G
+
+
+def _collected(X, parts):
+    """G: the adjoints of the occurrences of dX, simplified and summed (the zero of X's shape for none)."""
+    G = simplify(_sum([simplify(p) for p in parts]))
+    if G == E.Const(0) and not X.is_scalar:   # no terms (the differential cancelled): the zero of X's shape
+        G = E.Zero(X.shape)
+    return G
+
+
+def _chain_lines(df, used, X, parts, tricks, G):
+    """The lines 'df = …' (simplified) and the factors moved and collected (written on display)."""
+    steps = []
+    shown = differential_step(df, used, d_sym("f"), steps)
+    return steps + _moved_lines(X, shown, parts, tricks, G)
+
+
+def _moved_lines(X, shown, parts, tricks, G):
+    """The line after 'df = …' (the factors of the df shown moved) and, for several terms, 'collect'."""
+    dX = E.Differential(X)
+    steps = []
     try:   # the line after 'df = …' moves the factors of the df shown, where the rules see through it
         shown_parts, shown_tricks = contributions(shown, dX)
     except (DerivativeError, InternalError):
@@ -145,16 +180,22 @@ def gradient(f, X, steps):
     if moved_form != shown:
         rule, eq, identities = _move_rule(X, shown_tricks)
         steps.append(Step(None, moved_form, rule, eq, identities=identities))
-    G = simplify(_sum([simplify(p) for p in parts]))
-    if G == E.Const(0) and not X.is_scalar:   # no terms (the differential cancelled): the zero of X's shape
-        G = E.Zero(X.shape)
     collected = moved(X, G)
     if len(shown_parts) > 1 and collected != moved_form:
         steps.append(Step(None, collected, "collect"))
-    dx = "d" + X.name
-    form = f"df = g {dx}" if X.is_scalar else f"df = gᵀ {dx}" if X.shape[1] == 1 else f"df = tr(Gᵀ {dx})"
-    steps.append(Step(partial_sym(X), G, form, implies=True))
-    return G
+    return steps
+
+
+def later(make):
+    """A `Later` for the lines `make()` writes, made in this derivation's context (its shared
+    simplify memo and budget) without its deadline: they are written when first displayed."""
+    ctx = contextvars.copy_context()
+    return Later(lambda: ctx.run(_undated, make))
+
+
+def _undated(make):
+    DEADLINE.set(None)   # inside a copied context: the derivation's own deadline is left as it was
+    return make()
 
 
 def _gradient_by_vec(df, X, steps):
