@@ -220,7 +220,7 @@ def _common_coefficient(terms):
 
 
 def _matrix_power(x):
-    """(core, transposed, k) with x = (core or coreᵀ)^k, k < 0 for an inverse: (X³)⁻ᵀ = (X, True, -3)."""
+    """(core, transposed, k) with x = (core or coreᵀ)^k, k < 0 for an inverse: (X³)⁻ᵀ = (X⁻ᵀ)³ = (X, True, -3)."""
     transposed, k = False, 1
     if isinstance(x, E.Transpose):
         x, transposed = x.args[0], True
@@ -230,15 +230,16 @@ def _matrix_power(x):
         x, k = x.args[0], k * int(x.params[0])
     if isinstance(x, E.Transpose):
         x, transposed = x.args[0], not transposed
+    if isinstance(x, E.Inverse) and abs(k) > 1:   # (X⁻ᵀ)³ = (X, True, -3), as (X³)⁻ᵀ is
+        x, k = x.args[0], -k
     return x, transposed, k
 
 
 def _from_power(core, transposed, k):
-    """The factor (core or coreᵀ)^k, the transpose on top of an inverse (X⁻ᵀ) and inside a power ((Xᵀ)³)."""
+    """The factor (core or coreᵀ)^k, the transpose on top of an inverse (X⁻ᵀ) and inside a power ((Xᵀ)³, (Xᵀ)⁻²)."""
     if k == 0:
         return E.Identity(core.shape[0])
-    out = core if abs(k) == 1 else E.Power(core, abs(k))
-    out = E.Inverse(out) if k < 0 else out
+    out = core if k == 1 else E.Inverse(core) if k == -1 else E.Power(core, k)
     return E.Transpose(out) if transposed else out
 
 
