@@ -239,7 +239,10 @@ def _from_power(core, transposed, k):
     """The factor (core or coreᵀ)^k, the transpose on top of an inverse (X⁻ᵀ) and inside a power ((Xᵀ)³, (Xᵀ)⁻²)."""
     if k == 0:
         return E.Identity(core.shape[0])
-    out = core if k == 1 else E.Inverse(core) if k == -1 else E.Power(core, k)
+    if k > 0 or k == -1 or isinstance(core, E.Var):
+        out = core if k == 1 else E.Inverse(core) if k == -1 else E.Power(core, k)
+    else:   # ((X + A)²)⁻¹, as the Cookbook writes it: X⁻ᵏ only for a variable (inverse_rules)
+        out = E.Inverse(E.Power(core, -k))
     return E.Transpose(out) if transposed else out
 
 

@@ -100,7 +100,7 @@ def add_transpose_out(e):
 
 
 def inverse_rules(e):
-    """(Xᵀ)⁻¹ = (X⁻¹)ᵀ, (X⁻¹)⁻¹ = X, (Xᵏ)⁻¹ = X⁻ᵏ, I⁻¹ = I, Q⁻¹ = Qᵀ for an orthogonal Q, 1/s for a scalar."""
+    """(Xᵀ)⁻¹ = (X⁻¹)ᵀ, (X⁻¹)⁻¹ = X, (Xᵏ)⁻¹ = X⁻ᵏ for a variable X, I⁻¹ = I, Q⁻¹ = Qᵀ for an orthogonal Q, 1/s for a scalar."""
     x = e.args[0]
     if x.is_scalar:
         return E.Div(E.Const(1), x)
@@ -108,7 +108,7 @@ def inverse_rules(e):
         return E.Transpose(E.Inverse(x.args[0]))
     if isinstance(x, E.Inverse):
         return x.args[0]
-    if isinstance(x, E.Power) and x.params[0].denominator == 1 and x.params[0] > 1:
+    if isinstance(x, E.Power) and isinstance(x.args[0], E.Var) and x.params[0].denominator == 1 and x.params[0] > 1:
         return E.Power(x.args[0], -x.params[0])    # (X²)⁻¹ = X⁻²: one form, as typed, so like terms meet
     if isinstance(x, E.Identity):
         return x
