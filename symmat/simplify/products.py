@@ -11,7 +11,7 @@ from fractions import Fraction
 
 from ..tree import expr as E
 from .symmetry import flip
-from .terms import is_reciprocal, mk_mul, scale, split_coef
+from .terms import ONE, is_reciprocal, mk_mul, scale, split_coef
 
 
 def mul_flatten(e):
@@ -24,9 +24,14 @@ def mul_flatten(e):
     return E.Mul(*out)
 
 
+_COEFFICIENTS = (E.Const, E.Neg, E.Zero)
+
+
 def mul_constants(e):
     """Constants (and signs) multiplied into one coefficient in front; 0 · X = 0."""
-    c, rest, changed = Fraction(1), [], False
+    if not any(isinstance(a, _COEFFICIENTS) for a in e.args):
+        return e
+    c, rest, changed = ONE, [], False
     for a in e.args:
         if isinstance(a, E.Const):
             c *= a.value
@@ -85,7 +90,7 @@ def _base_exp(a):
     """(base, exponent) of a scalar factor."""
     if isinstance(a, E.Power) and a.args[0].is_scalar:
         return a.args[0], a.params[0]
-    return a, Fraction(1)
+    return a, ONE
 
 
 def mul_div_out(e):

@@ -19,7 +19,6 @@ import time
 from ..errors import LimitError
 from ..tree import expr as E
 from ..tree.rules import do_one, rule_tuples
-from ..tree.walk import rebuild
 from . import functions as F, kronecker as K, products as P, rational as R, sums as S, symmetry as Y
 from . import transposes as T
 from .terms import RUNNING
@@ -75,7 +74,12 @@ class Simplifier:
         self.step = do_one(self.rules, self._count)
 
     def __call__(self, e):
-        return rebuild(e, self._settle, self.memo)
+        """`e` simplified: `tree.walk.rebuild` with `_settle`, written out (it runs for every node)."""
+        memo = self.memo
+        out = memo.get(e)
+        if out is None:
+            out = memo[e] = self._settle(e.rebuild([self(a) for a in e.args]))
+        return out
 
     def fresh(self):
         """A simplifier with the same rules and budget, and the derivation's shared memo if any.

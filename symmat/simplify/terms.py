@@ -14,6 +14,8 @@ from functools import lru_cache
 
 from ..tree import expr as E
 
+ONE = Fraction(1)   # Fractions are immutable: one shared 1 (building one costs a microsecond)
+
 
 def mk_mul(factors):
     """The product of factors (one factor is itself, none is 1)."""
@@ -44,12 +46,12 @@ def split_coef(t):
     if isinstance(t, E.Mul) and isinstance(t.args[0], E.Const):
         rest = t.args[1:]
         return t.args[0].value, rest[0] if len(rest) == 1 else E.Mul(*rest)
-    return Fraction(1), t
+    return ONE, t
 
 
 def scale(c, rest):
     """c · rest as a canonical node (-X, never -1 X)."""
-    c = Fraction(c)
+    c = c if type(c) is Fraction else Fraction(c)
     if rest is None:
         return E.Const(c)
     if c == 0:

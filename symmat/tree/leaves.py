@@ -41,7 +41,7 @@ class Const(Expr):
     arity = 0
 
     def __init__(self, value):
-        Expr.__init__(self, (), (Fraction(value),))
+        Expr.__init__(self, (), (value if type(value) is Fraction else Fraction(value),))
 
     value = property(lambda self: self.params[0])
 

@@ -47,7 +47,7 @@ class Power(Expr):
     arity = 1
 
     def __init__(self, x, k):
-        Expr.__init__(self, (x,), (Fraction(k),))
+        Expr.__init__(self, (x,), (k if type(k) is Fraction else Fraction(k),))
 
     @classmethod
     def shape_of(cls, ops, params, ck):

@@ -25,6 +25,16 @@ _STRICT = Strict()
 # The first node built for each structure; children are replaced by these, so
 # that equal trees share their subtrees and compare without deep recursion.
 _CANON = weakref.WeakValueDictionary()
+_REFS = _CANON.data   # its own dict, key → weak reference: read directly, in C (nodes are built often)
+
+
+def _shared(key, default):
+    """The living node built first for `key`, or `default`."""
+    ref = _REFS.get(key)
+    if ref is None:
+        return default
+    node = ref()
+    return default if node is None else node
 
 
 def describe(op):
@@ -43,7 +53,7 @@ def _named(op, ck):
 class Expr:
     """Base of all nodes: structure, shape, structural equality."""
 
-    __slots__ = ("args", "params", "shape", "_hash", "__weakref__")
+    __slots__ = ("args", "params", "shape", "is_scalar", "_hash", "_canon", "__weakref__")
     arity = None  # number of args, None for any
     is_variable = False  # True for Var (so the base class need not know its subclasses)
 
@@ -52,13 +62,20 @@ class Expr:
         for a in args:
             if not isinstance(a, Expr):
                 raise TypeError(f"{type(self).__name__} argument {a!r} is not an Expr")
-        args = tuple(_CANON.get(a._key(), a) for a in args)   # children shared: equality is O(arity)
-        shape = self.shape_of(args, params, _STRICT)
+        args = tuple([a if a._canon else _shared(a._key(), a) for a in args])   # equality is O(arity)
+        key = (type(self), args, params)
+        same = _shared(key, None)
+        if same is not None:   # built before: its shape (checked then) and hash are this node's
+            shape, h = same.shape, same._hash
+        else:
+            shape = tuple(self.shape_of(args, params, _STRICT))
+            h = hash((type(self).__name__, args, params))
         object.__setattr__(self, "args", args)
         object.__setattr__(self, "params", params)
-        object.__setattr__(self, "shape", tuple(shape))
-        object.__setattr__(self, "_hash", hash((type(self).__name__, args, params)))
-        _CANON.setdefault(self._key(), self)
+        object.__setattr__(self, "shape", shape)
+        object.__setattr__(self, "is_scalar", is_scalar(shape))   # True when the value is 1×1
+        object.__setattr__(self, "_hash", h)
+        object.__setattr__(self, "_canon", same is None and _CANON.setdefault(key, self) is self)
 
     def _key(self):
         """What makes two nodes equal: type, (canonical) children, parameters."""
@@ -78,6 +95,10 @@ class Expr:
 
     @classmethod
     def _make(cls, args, params):
+        """The node of this class over args with params: the one built before, if it lives."""
+        same = _shared((cls, tuple([a if a._canon else _shared(a._key(), a) for a in args]), tuple(params)), None)
+        if same is not None:
+            return same
         obj = cls.__new__(cls)
         Expr.__init__(obj, args, params)
         return obj
@@ -98,11 +119,6 @@ class Expr:
 
     def __reduce__(self):
         return (type(self)._make, (self.args, self.params))
-
-    @property
-    def is_scalar(self):
-        """True when the value is 1×1."""
-        return is_scalar(self.shape)
 
     def __repr__(self):
         inner = ", ".join([repr(p) for p in self.params] + [repr(a) for a in self.args])

@@ -145,7 +145,7 @@ class HadPow(Expr):
     arity = 1
 
     def __init__(self, x, p):
-        Expr.__init__(self, (x,), (Fraction(p),))
+        Expr.__init__(self, (x,), (p if type(p) is Fraction else Fraction(p),))
 
     @classmethod
     def shape_of(cls, ops, params, ck):
