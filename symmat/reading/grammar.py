@@ -26,18 +26,21 @@ What this module decides:
   (lark's terminal order) and so the tokens are the same.
 
 Why a standalone module rather than ``Lark.save``: loading the saved form
-needs ``import lark`` (~37 ms of CPU), the generated runtime ~20 ms; a cold
-``symmat render`` is held to a few times ``python -c pass``.
+needs ``import lark`` (~37 ms of CPU), the generated runtime ~5 ms once
+`standalone.trim` has taken out the imports that parsing does not need; a
+cold ``symmat render`` is held to a few times ``python -c pass``. Generating
+(`standalone`) is imported only when the cache has no parser.
 """
 
 import os
 import re
+from copy import copy   # loaded by lark's runtime in any case
 
 GRAMMAR_NAME = "symmat.lark"
 START_RULES = ["start", "decls"]
 OPTIONS = dict(parser="lalr", lexer="contextual", start=START_RULES, keep_all_tokens=True,
                maybe_placeholders=False)
-GENERATOR_FORMAT = 2   # bump when the generated module's layout changes
+GENERATOR_FORMAT = 3   # bump when the generated module's layout or standalone.trim changes
 
 
 # ----------------------------------------------------------------- the grammar file
@@ -136,50 +139,7 @@ def module_path(folder, key):
     return os.path.join(folder, f"grammar_{key}.py")
 
 
-# ----------------------------------------------------------------- generating and loading
-
-class _Keep:
-    """A stand-in post-lexer while the parser is generated: it names the terminals to keep."""
-
-    def __init__(self, always_accept):
-        self.always_accept = tuple(always_accept)
-
-    def process(self, stream):
-        """Tokens unchanged (the real post-lexer is given when the parser is loaded)."""
-        return stream
-
-
-def generate(text, path, key, always_accept=()):
-    """Write lark's standalone parser for `text` to `path` (atomically), with its bytecode.
-
-    The module is lark's runtime and tables (``lark.tools.standalone``) plus
-    `FIRST` (the characters each terminal can start with) and `GRAMMAR_KEY`.
-    `always_accept` names the terminals that only the post-lexer uses (lark
-    would drop them otherwise).
-    """
-    import io
-    import py_compile  # why: the bytecode is written here even under PYTHONDONTWRITEBYTECODE
-    from importlib.util import cache_from_source
-    from lark import Lark  # why: the heavy edge, only when a parser is (re)generated
-    from lark.tools.standalone import gen_standalone
-    inst = Lark(text, **OPTIONS, postlex=_Keep(always_accept))
-    inst.options.postlex = None   # given again at load time; the generated module holds data only
-    out = io.StringIO()
-    gen_standalone(inst, out=out)
-    source = out.getvalue().replace("\nimport pickle, zlib, base64\n", "\n")   # used only when compressed
-    first = {t.name: first_chars(t.pattern.to_regexp()) for t in inst.terminals}
-    source += f"\nFIRST = {first!r}\nGRAMMAR_KEY = {key!r}\n"
-    tmp = f"{path}.{os.getpid()}.{id(out)}.tmp"   # one per process and call
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(source)
-        py_compile.compile(tmp, cfile=cache_from_source(path), dfile=path, doraise=True)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
+# ----------------------------------------------------------------- loading
 
 def load_generated(path, key):
     """The generated parser module at `path`, or None if it is missing, not private or stale."""
@@ -239,18 +199,16 @@ def runtime(text=None, folder=None, always_accept=()):
 KEEP = 8   # parsers kept in the cache folder (one per grammar and lark version met lately)
 
 
+def generate(text, path, key, always_accept=()):
+    """Write lark's standalone parser for `text` to `path`, with its bytecode (`standalone.generate`)."""
+    from . import standalone  # why: lark and the generator only when the cache has no parser
+    standalone.generate(text, path, key, OPTIONS, always_accept)
+
+
 def _prune(folder, keep):
-    """Remove all but the `KEEP` newest generated parsers (and their bytecode) from `folder`."""
-    from importlib.util import cache_from_source  # why: only after a parser was generated
-    found = sorted((os.path.join(folder, f) for f in os.listdir(folder)
-                    if f.startswith("grammar_") and f.endswith(".py")), key=os.path.getmtime, reverse=True)
-    for path in found[KEEP:]:
-        if path != keep:
-            for p in (path, cache_from_source(path)):
-                try:
-                    os.unlink(p)
-                except OSError:
-                    pass
+    """Remove all but the `KEEP` newest generated parsers from `folder`, never `keep`."""
+    from .standalone import prune  # why: only after a parser was generated
+    prune(folder, keep, KEEP)
 
 
 def build(callbacks, postlex, text=None, folder=None):
@@ -279,6 +237,8 @@ class FirstCharScanner:
         found = self._by_char.get(ch)
         if found is None:
             first = self.first
+            if any(name not in first for name, _ in self.order):
+                from .standalone import first_chars  # why: only for lark in memory (no generated FIRST)
             for name, regexp in self.order:
                 if name not in first:
                     first[name] = first_chars(regexp)
@@ -311,75 +271,53 @@ def _first_char_lexer(rt):
             return FirstCharScanner(self.terminals, first)
 
     class FirstCharContextualLexer(rt.ContextualLexer):
-        """lark's contextual lexer with `FirstCharLexer` for each state."""
+        """lark's contextual lexer with `FirstCharLexer` for each state, built when the state is first met.
+
+        lark builds all ~50 state lexers (one per set of terminals a state
+        accepts) and the root lexer (for error messages) up front; a reading
+        meets a few of them. Each is built as lark builds it, when first asked
+        for (lark's validation is off in the standalone parser, so there is
+        no regex comparator to pass).
+        """
 
         BasicLexer = FirstCharLexer
+
+        def __init__(self, conf, states, always_accept=()):
+            self._conf, self._states, self._always = conf, states, frozenset(always_accept)
+            self._by_terminals, self._root = {}, None
+            self.lexers = _StateLexers(self._state_lexer)
+
+        def _state_lexer(self, state):
+            """The lexer of parser state `state` (states that accept the same terminals share one)."""
+            accepts = frozenset(self._states[state])
+            lexer = self._by_terminals.get(accepts)
+            if lexer is None:
+                conf = copy(self._conf)
+                names = accepts | set(conf.ignore) | self._always
+                conf.terminals = [conf.terminals_by_name[n] for n in names if n in conf.terminals_by_name]
+                lexer = self._by_terminals[accepts] = self.BasicLexer(conf, None)
+            return lexer
+
+        @property
+        def root_lexer(self):
+            """The lexer of every terminal, which lark uses to name an unexpected token in an error."""
+            if self._root is None:
+                conf = copy(self._conf)
+                conf.terminals = list(conf.terminals)
+                conf.skip_validation = True
+                self._root = self.BasicLexer(conf, None)
+            return self._root
 
     return FirstCharContextualLexer
 
 
-# ----------------------------------------------------------------- first characters of a regexp
+class _StateLexers(dict):
+    """{parser state: its lexer}, each made by `make(state)` when first looked up."""
 
-class _AnyChar(Exception):
-    """A regex whose first character cannot be narrowed down."""
+    def __init__(self, make):
+        super().__init__()
+        self.make = make
 
-
-def first_chars(regexp):
-    """The characters a match of `regexp` can start with, as a string; None if any may."""
-    try:
-        from re import _constants as sc, _parser as sp  # why: regex analysis, when a parser is generated
-    except ImportError:  # Python < 3.11
-        import sre_constants as sc  # why: the same modules under their old names
-        import sre_parse as sp
-    try:
-        parsed = sp.parse(regexp)
-        if parsed.state.flags & sc.SRE_FLAG_IGNORECASE:
-            return None
-        chars, nullable = _first_of(parsed, sc)
-    except _AnyChar:
-        return None
-    return None if nullable else "".join(sorted(chars))
-
-
-def _first_of(seq, sc):
-    """(first characters, can match empty) of a parsed regex sequence."""
-    chars = set()
-    for op, av in seq:
-        more, nullable = _first_item(op, av, sc)
-        chars |= more
-        if not nullable:
-            return chars, False
-    return chars, True
-
-
-def _first_item(op, av, sc):
-    """(first characters, can match empty) of one parsed regex item."""
-    if op is sc.LITERAL:
-        return {chr(av)}, False
-    if op is sc.IN:
-        chars = set()
-        for kind, arg in av:
-            if kind is sc.LITERAL:
-                chars.add(chr(arg))
-            elif kind is sc.RANGE and arg[1] - arg[0] < 5000:
-                chars.update(chr(c) for c in range(arg[0], arg[1] + 1))
-            else:
-                raise _AnyChar
-        return chars, False
-    if op is sc.BRANCH:
-        chars, nullable = set(), False
-        for branch in av[1]:
-            more, empty = _first_of(branch, sc)
-            chars |= more
-            nullable = nullable or empty
-        return chars, nullable
-    if op is sc.SUBPATTERN:
-        if av[1] & sc.SRE_FLAG_IGNORECASE:
-            raise _AnyChar
-        return _first_of(av[3], sc)
-    if op in (sc.MAX_REPEAT, sc.MIN_REPEAT) or op.name == "POSSESSIVE_REPEAT":
-        chars, nullable = _first_of(av[2], sc)
-        return chars, nullable or av[0] == 0
-    if op in (sc.AT, sc.ASSERT, sc.ASSERT_NOT):
-        return set(), True
-    raise _AnyChar
+    def __missing__(self, state):
+        lexer = self[state] = self.make(state)
+        return lexer

@@ -17,7 +17,7 @@ caller (the API, the pipeline, the homework checker) shares:
 for two texts that share their declarations.
 """
 
-import threading   # already loaded by the CLI (and by lark's runtime): no start-up cost
+import _thread   # threading's lock, without importing threading on a cold start
 
 from .build import Limits, typecheck
 from .declarations import declarations, merge_declarations, shift_spans
@@ -41,7 +41,7 @@ class Reader:
 
 
 _READER = None
-_BUILDING = threading.Lock()   # one build per process, even when the first readings come at once
+_BUILDING = _thread.allocate_lock()   # one build per process, even when the first readings come at once
 
 
 def parser():

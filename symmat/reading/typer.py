@@ -17,7 +17,6 @@ What this module decides (pass 1 of `build.typecheck`):
   of more than 1000 digits).
 """
 
-import difflib
 import math
 from fractions import Fraction
 
@@ -407,6 +406,7 @@ class Typer:
             if target in ("norm2", "norm1"):
                 return self.settle(raw, "Norm", params=(target[-1],))
             return self.settle(raw, target, params=())
+        import difflib  # why: suggestions only for an unknown function (not on every cold start)
         near = difflib.get_close_matches(name, FUNCTIONS, n=1, cutoff=0.5)
         hint = f": did you mean {near[0]}?" if near else f"; known functions: {', '.join(FUNCTIONS)}"
         self.fail(UnknownFunctionError, f"unknown function {name}{hint}", raw)
