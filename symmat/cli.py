@@ -8,17 +8,13 @@ with --debug.
 """
 
 import argparse
-import json
 import math
 import os
 import sys
-import traceback
 
 from . import api
 from .errors import InternalError, SymmatError, printable
-from .printing.notes import render_check, render_result
 from .printing.text import to_text
-from .printing.tree_json import to_json
 from .reading import Limits
 
 FORMATS = ("text", "ascii", "latex", "markdown", "json", "numpy", "jax", "torch")
@@ -53,27 +49,49 @@ def _verify_opts(p):
     p.add_argument("--elements", action="store_true", help="show the element-by-element table")
 
 
+def _terminal_columns():
+    """``shutil.get_terminal_size().columns``, found without importing shutil (zlib, bz2, lzma: ~2 ms)."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help formatter, as wide as argparse makes it (the terminal's width less 2)."""
+
+    def __init__(self, prog, indent_increment=2, max_help_position=24, width=None):
+        width = _terminal_columns() - 2 if width is None else width
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors, like every other rejection (exit status 2)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message):
         self.exit(2, f"symmat: {message} (see {self.prog} --help)\n")
 
 
-def build_parser():
-    """The argparse parser of every command."""
-    ap = _Parser(prog="symmat", description="Symbolic matrix calculus with "
-                                 "derivations, proofs by expansion, and checking of hand derivations.")
-    sub = ap.add_subparsers(dest="command", required=True)
-    for name in ("grad", "jacobian", "hessian", "derivative"):
-        p = sub.add_parser(name, help=f"the {name} of an expression")
-        _common(p)
-        _verify_opts(p)
-        p.add_argument("--steps", action="store_true", help="show the derivation")
-        p.add_argument("--verify", action="store_true", help="confirm by element-wise expansion")
-        p.add_argument("--style", default="differential", choices=("differential", "index"),
-                       help="the derivation's style: differentials (default) or index notation")
-    p = sub.add_parser("check", help="check a hand derivation (exit 0 right, 1 wrong)")
+def _derive_opts(p):
+    _common(p)
+    _verify_opts(p)
+    p.add_argument("--steps", action="store_true", help="show the derivation")
+    p.add_argument("--verify", action="store_true", help="confirm by element-wise expansion")
+    p.add_argument("--style", default="differential", choices=("differential", "index"),
+                   help="the derivation's style: differentials (default) or index notation")
+
+
+def _check_opts(p):
     _common(p)
     _verify_opts(p)
     what = p.add_mutually_exclusive_group(required=True)
@@ -81,13 +99,15 @@ def build_parser():
     what.add_argument("--derivation", help="a whole derivation, one step per line, in a FILE (- reads stdin)")
     p.add_argument("--kind", default=None, choices=("grad", "jacobian", "hessian", "derivative"),
                    help="what the claim is (default: the gradient of a scalar, else the derivative)")
-    p = sub.add_parser("verify", help="derive and confirm by element-wise expansion")
+
+
+def _verify_cmd_opts(p):
     _common(p)
     _verify_opts(p)
     p.add_argument("--kind", default="derivative", choices=("grad", "jacobian", "hessian", "derivative"))
-    p = sub.add_parser("render", help="print an expression as text, LaTeX or JSON")
-    _common(p, wrt=False)
-    p = sub.add_parser("serve", help="serve the page (and its JSON API) on this computer")
+
+
+def _serve_opts(p):
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
     p.add_argument("--open", action="store_true", help="open the page in a browser")
@@ -96,6 +116,31 @@ def build_parser():
     _limit_opts(p)
     p.add_argument("--max-size", type=int, help="largest verification size (default 6)")
     p.add_argument("--verify-timeout", type=_seconds, help="seconds for one verification or check (default 60)")
+
+
+# (command, help, what adds its options), in the order `symmat --help` lists them
+SUBCOMMANDS = ([(name, f"the {name} of an expression", _derive_opts)
+                for name in ("grad", "jacobian", "hessian", "derivative")]
+               + [("check", "check a hand derivation (exit 0 right, 1 wrong)", _check_opts),
+                  ("verify", "derive and confirm by element-wise expansion", _verify_cmd_opts),
+                  ("render", "print an expression as text, LaTeX or JSON", lambda p: _common(p, wrt=False)),
+                  ("serve", "serve the page (and its JSON API) on this computer", _serve_opts)])
+
+
+def build_parser(command=None):
+    """The argparse parser of every command; given `command`, only that command's options are added.
+
+    A line that starts with a command is read by that command's subparser
+    alone, so the others need no options: building them all is ~100
+    ``add_argument`` calls, a tenth of a cold ``symmat render``.
+    """
+    ap = _Parser(prog="symmat", description="Symbolic matrix calculus with "
+                                 "derivations, proofs by expansion, and checking of hand derivations.")
+    sub = ap.add_subparsers(dest="command", required=True)
+    for name, text, add_options in SUBCOMMANDS:
+        p = sub.add_parser(name, help=text)
+        if command is None or command == name:
+            add_options(p)
     return ap
 
 
@@ -150,7 +195,8 @@ def _sizes(text):
 
 def main(argv=None):
     """Run the command line; returns the exit status."""
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(argv[0] if argv and argv[0] in COMMANDS else None).parse_args(argv)
     if not _safe_stdout() and getattr(args, "format", None) == "text":
         args.format = "ascii"
     try:
@@ -175,6 +221,7 @@ def main(argv=None):
 
 def _fail(args, message):
     if getattr(args, "debug", False):
+        import traceback  # why: only with --debug
         traceback.print_exc()
     print("\n".join(printable(line) for line in message.split("\n")), file=sys.stderr)
 
@@ -196,6 +243,8 @@ def cmd_render(args):
     """symmat render EXPR --format …"""
     e = api.parse(_read(args.expr), where=args.where, limits=_limits(args))
     if args.format == "json":
+        import json  # why: only for --format json
+        from .printing.tree_json import to_json  # why: the JSON printer only for --format json
         print(json.dumps(to_json(e), ensure_ascii=False, indent=2))
     elif args.format == "latex":
         print(e.latex())
@@ -212,6 +261,7 @@ def cmd_derive(args):
     fn = getattr(api, args.command)
     result = fn(_read(args.expr), wrt=args.wrt, where=args.where, layout=args.layout,
                 symmetric=args.symmetric, limits=_limits(args), style=args.style)
+    from .printing.notes import render_result  # why: the notes and derivation printers only for results
     report = None
     if args.verify:
         report = _verify_all(result, args)
@@ -231,12 +281,14 @@ def cmd_verify(args):
     result = fn(_read(args.expr), wrt=args.wrt, where=args.where, layout=args.layout,
                 symmetric=args.symmetric, limits=_limits(args))
     report = _verify_all(result, args)
+    from .printing.notes import render_result  # why: the notes and derivation printers only for results
     print(render_result(result, args.format, steps=False, report=report))
     return 0 if all(r.ok for r in report) else 3
 
 
 def cmd_check(args):
     """symmat check EXPR --wrt X --claim C (or --derivation FILE): exit 0 right, 1 wrong."""
+    from .printing.notes import render_check  # why: the notes printers only for results
     if args.derivation is not None:
         report = api.check_derivation(_read(args.expr), wrt=args.wrt, text=_derivation(args.derivation),
                                       where=args.where, layout=args.layout, kind=args.kind, limits=_limits(args))

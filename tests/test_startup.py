@@ -82,3 +82,132 @@ def test_verify_loads_sympy_when_asked():
     """The converse, so that the probes above can fail: verification does load SymPy."""
     modules, _ = importtime("grad", "x^T A x", "--wrt", "x", "--verify")
     assert "sympy" in modules
+
+
+# ---------------------------------------------------------------- what the start-up figures rely on
+
+# What lark's generated runtime imported before symmat.reading.standalone trimmed it (~20 ms of CPU).
+TRIMMED = ("typing", "logging", "dataclasses", "inspect")
+
+
+def loaded_beyond_the_interpreter(*argv):
+    """The top-level modules that `python -m symmat ARGV` imports and `python -c pass` does not."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, os.environ.get("PYTHONPATH", "")]))
+    done = subprocess.run([sys.executable, "-X", "importtime", "-c", "pass"], capture_output=True,
+                          text=True, env=env, cwd=ROOT, timeout=120)
+    baseline = {line.rsplit("|", 1)[-1].strip().split(".")[0] for line in done.stderr.splitlines()
+                if line.startswith("import time:")}
+    modules, out = importtime(*argv)
+    return modules - baseline, out
+
+
+def test_render_and_grad_load_none_of_what_the_lark_runtime_was_trimmed_of():
+    for argv in (("render", "x^T A x"), ("grad", "x^T A x", "--wrt", "x")):
+        modules, out = loaded_beyond_the_interpreter(*argv)
+        assert out.strip()
+        assert not modules & set(TRIMMED), (argv, sorted(modules & set(TRIMMED)))
+        assert "symmat" in modules   # the probe sees the package's own imports
+
+
+def test_the_trim_applies_to_the_installed_lark(tmp_path):
+    """Every replacement finds lark's text: the cached runtime is the trimmed one (else it would be slow)."""
+    from symmat.reading import grammar as G
+    from symmat.reading import parser as P
+    os.chmod(tmp_path, 0o700)
+    rt = P.Reader(folder=str(tmp_path)).runtime
+    assert not isinstance(rt, G._InMemory)
+    with open(rt.__file__, encoding="utf-8") as f:
+        head = f.readline()
+    assert head.startswith("from __future__ import annotations")
+    assert type(rt.logger).__name__ == "_Quiet" and not hasattr(rt, "dataclass")
+
+
+def test_the_trim_is_all_or_nothing():
+    from symmat.reading import standalone as S
+    source = "".join(old for old, _ in S.REPLACEMENTS)
+    assert S.trim(source) != source
+    for i in range(len(S.REPLACEMENTS)):   # one piece missing: lark's text is kept as it is
+        partial = "".join(old for j, (old, _) in enumerate(S.REPLACEMENTS) if j != i)
+        assert S.trim(partial) == partial
+
+
+def test_the_written_out_text_slice_behaves_as_larks_dataclass(tmp_path):
+    from lark.utils import TextSlice as Lark
+    from symmat.reading import parser as P
+    os.chmod(tmp_path, 0o700)
+    Ours = P.Reader(folder=str(tmp_path)).runtime.TextSlice
+    for args in (("abcdef", 0, 6), ("abcdef", -2, None), ("abcdef", 1, -1), (b"xy", 0, None)):
+        a, b = Lark(*args), Ours(*args)
+        assert (a.text, a.start, a.end, len(a), a.is_complete_text()) == \
+            (b.text, b.start, b.end, len(b), b.is_complete_text())
+        assert b == Ours(*args) and hash(b) == hash(Ours(*args)) and repr(b) == repr(a)
+        with pytest.raises(AttributeError):
+            b.start = 3
+    with pytest.raises(TypeError):
+        Ours(["not", "text"], 0, 2)
+    assert Ours.cast_from("abc") == Ours("abc", 0, 3)
+
+
+def test_render_loads_only_what_printing_text_needs():
+    """Plain render prints text: no JSON, LaTeX, notes or derivation printers, no traceback, shutil or
+    difflib (loaded for --format json, e.latex(), results, --debug, --help and unknown functions)."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, os.environ.get("PYTHONPATH", "")]))
+    probe = ("import sys\nfrom symmat.cli import main\nmain(['render', 'x^T A x'])\n"
+             "print(sorted(m for m in sys.modules if m in {mods!r}))")
+    unwanted = {"json", "traceback", "shutil", "difflib", "threading", "symmat.printing.latex",
+                "symmat.printing.tree_json", "symmat.printing.notes", "symmat.printing.steps",
+                "symmat.reading.standalone"}
+    done = subprocess.run([sys.executable, "-c", probe.format(mods=unwanted)], capture_output=True, text=True,
+                          env=env, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.strip().splitlines()
+    assert lines[0] == "xᵀ A x"
+    assert lines[-1] == "[]", lines[-1]
+    # the converse, so that the probe can fail: --format json loads the JSON printer
+    done = subprocess.run([sys.executable, "-c", probe.replace("'x^T A x'", "'x^T A x', '--format', 'json'")
+                           .format(mods=unwanted)], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    assert "symmat.printing.tree_json" in done.stdout.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize("argv", [["render", "x"], ["render", "-", "--where", "A: symmetric", "--format", "latex"],
+                                  ["grad", "x", "--wrt", "x", "--steps", "--max-depth", "9"],
+                                  ["check", "f", "--wrt", "x", "--claim", "c", "--kind", "grad"],
+                                  ["verify", "f", "--wrt", "x", "--size", "n=2"], ["serve", "--port", "0"],
+                                  ["render", "--help"], ["hessian", "--help"], ["check", "f", "--wrt", "x"],
+                                  ["jacobian", "f", "--wrt", "x", "--bogus"], ["render", "x", "--derive-timeout", "0"]])
+def test_one_commands_parser_reads_its_line_as_the_full_parser_does(argv, capsys):
+    """The CLI builds only the named command's options (~100 add_argument calls fewer on a cold start)."""
+    from symmat import cli
+
+    def outcome(parser):
+        try:
+            result = vars(parser.parse_args(argv))
+        except SystemExit as e:
+            result = ("exit", e.code)
+        return result, capsys.readouterr()
+
+    assert argv[0] in cli.COMMANDS
+    assert outcome(cli.build_parser(argv[0])) == outcome(cli.build_parser())
+
+
+@pytest.mark.parametrize("columns", [None, "30", "132", "0", "wide"])
+def test_the_help_is_as_wide_as_argparse_makes_it(columns, monkeypatch):
+    """The formatter finds the width without shutil, and finds argparse's (shutil's) width."""
+    import argparse
+    import shutil
+    from symmat import cli
+    if columns is None:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    else:
+        monkeypatch.setenv("COLUMNS", columns)
+    assert cli._terminal_columns() == shutil.get_terminal_size().columns
+
+    def helps(parser):
+        subs = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        return [parser.format_help(), subs.choices["grad"].format_help()]
+
+    ours, theirs = cli.build_parser("grad"), cli.build_parser("grad")
+    subs = next(a for a in theirs._actions if isinstance(a, argparse._SubParsersAction))
+    for p in [theirs, *subs.choices.values()]:
+        p.formatter_class = argparse.HelpFormatter
+    assert helps(ours) == helps(theirs)
