@@ -55,7 +55,7 @@ def test_right_answers_pass_through_the_cli(kind, f, wrt, where):
 def test_gram_matrices_are_inverted_at_full_rank():
     """The sizes are permuted until X is tall: then XᵀX is invertible and the check judges."""
     r = api.grad("y^T X (X^T X)^{-1} X^T y", wrt="y", check=False)
-    sizes = list(sc._size_choices([sc.topological([r.f]), sc.topological([r.result])]))
+    sizes = list(sc._size_choices([sc.Plan([r.f]), sc.Plan([r.result])]))
     assert sizes[0]["m"] < sizes[0]["n"] or sizes[0]["n"] < sizes[0]["m"]
     assert any(s != sizes[0] for s in sizes[1:3])
     sc.selfcheck(r)
@@ -84,6 +84,110 @@ def test_wrong_answers_are_refused_saying_what_disagreed(kind, f, wrt, change):
     assert "own check failed" in msg and "two random instances" in msg
     assert "at sizes" in msg and "from the closed form against" in msg
     assert "bug" not in msg
+
+
+def _vars(r):
+    return {v.name: v for v in r.f.variables()}
+
+
+def _one_minus(h):
+    return E.Add(E.Const(1), E.Neg(h))
+
+
+def _gauss_newton(r):
+    """The network Hessian without its residual term: right where W2 σ(W1 x) = y only."""
+    v = _vars(r)
+    h = E.Apply("sigmoid", E.Mul(v["W1"], v["x"]))
+    residual = E.Mul(E.Transpose(v["W2"]), E.Add(E.Mul(v["W2"], h), E.Neg(v["y"])))
+    d = E.Hadamard(E.Hadamard(E.Hadamard(residual, h), _one_minus(E.Mul(E.Const(2), h))), _one_minus(h))
+    term = E.Kron(E.Mul(v["x"], E.Transpose(v["x"])), E.DiagMat(d))
+    return E.Add(r.result, E.Neg(term))
+
+
+LOGISTIC = "-1/m sum(y ⊙ log(σ(X w)) + (1 - y) ⊙ log(1 - σ(X w)))"
+
+
+# (kind, f, wrt, wrong result from the derived one): each differs from the right one in one way
+PLANTED = [
+    ("hessian", "1/2 ||W2 σ(W1 x) - y||^2", "W1", _gauss_newton),                   # a Hessian term missing
+    ("hessian", "||A X - B||_F^2", "X",                                                # Kronecker factors swapped
+     lambda r: E.Mul(E.Const(2), E.Kron(E.Mul(E.Transpose(_vars(r)["A"]), _vars(r)["A"]),
+                                        E.Identity(_vars(r)["X"].shape[1])))),
+    ("grad", "tr(X A X^T B)", "X",                                                     # one transpose missing
+     lambda r: E.Add(E.Mul(E.Transpose(_vars(r)["B"]), _vars(r)["X"], _vars(r)["A"]),
+                     E.Mul(_vars(r)["B"], _vars(r)["X"], _vars(r)["A"]))),
+    ("grad", "x^T A x", "x", lambda r: E.Mul(E.Const(2), _vars(r)["A"], _vars(r)["x"])),  # A taken symmetric
+    ("jacobian", "softmax(z)", "z",                                                    # the diagonal part missing
+     lambda r: E.Neg(E.Mul(E.Softmax(_vars(r)["z"]), E.Transpose(E.Softmax(_vars(r)["z"]))))),
+    ("hessian", LOGISTIC, "w", lambda r: E.Mul(E.Const("1001/1000"), r.result)),       # off by 1e-3 only
+    ("grad", "1/2 ||W2 σ(W1 x + b1) + b2 - y||^2", "W1", lambda r: E.Mul(E.Const("9999/10000"), r.result)),
+]
+
+
+@pytest.mark.parametrize("kind, f, wrt, wrong", PLANTED)
+def test_planted_wrong_results_are_refused(kind, f, wrt, wrong):
+    r = getattr(api, kind)(f, wrt=wrt, check=False)
+    sc.selfcheck(r)
+    assert not inconclusive(r), r.notes
+    with pytest.raises(InternalError, match="own check failed"):
+        sc.selfcheck(_tampered(r, wrong(r)))
+
+
+def test_a_right_result_is_confirmed_at_one_step():
+    """Two evaluations of f at moved points (four for a Hessian) suffice when the result is right;
+    a wrong one is looked at with smaller steps and a second instance before it is refused."""
+    from symmat.numeric import differences
+    moved = []
+    real = differences.Differences.f_at
+
+    def f_at(self, steps):
+        moved.append(steps)
+        return real(self, steps)
+
+    differences.Differences.f_at = f_at
+    try:
+        for kind, expected in (("grad", 2), ("hessian", 4)):
+            moved.clear()
+            r = getattr(api, kind)("sum(exp(A x))", wrt="x", check=False)
+            sc.selfcheck(r)
+            assert len(moved) == expected and not inconclusive(r)
+        moved.clear()
+        with pytest.raises(InternalError):
+            sc.selfcheck(_tampered(r, simplify(E.Mul(E.Const(2), r.result))))
+        assert len(moved) > 8
+    finally:
+        differences.Differences.f_at = real
+
+
+def test_every_check_of_a_result_draws_the_same_instances():
+    """Drawn once per process, the random numbers are read from the start by every check."""
+    r = api.grad("x^T A x", wrt="x", check=False)
+    bad = _tampered(r, E.Mul(E.Const(3), r.result))
+    messages = []
+    for seed in (0, 0, 7):
+        with pytest.raises(InternalError) as info:
+            sc.selfcheck(bad, seed=seed)
+        messages.append(str(info.value))
+    assert messages[0] == messages[1] != messages[2]
+
+
+def test_a_singular_instance_changes_the_sizes_at_once():
+    """XᵀX with X wide is singular at every draw: the next instance is at other sizes."""
+    r = api.grad("log det(X^T X)", wrt="X", check=False)
+    seen = []
+    real = sc._judge
+
+    def judge(result, programs, sizes, rng):
+        seen.append(dict(sizes))
+        return real(result, programs, sizes, rng)
+
+    sc._judge = judge
+    try:
+        sc.selfcheck(r)
+    finally:
+        sc._judge = real
+    assert not inconclusive(r)
+    assert len(seen) == 2 and seen[0] != seen[1]
 
 
 def test_a_wrong_answer_by_a_symmetric_matrix_is_refused():

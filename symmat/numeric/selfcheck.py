@@ -14,14 +14,21 @@ What it decides, and why:
   direction with probability zero, and the check costs two evaluations of f
   per step size, not two per entry. (SPEC §2's columns, with their symmetric
   and diagonal weights, are what the combination is taken of.)
+* One step first. Differences at a single step (1e-4 of x's scale; 10^-3.5
+  for a Hessian) that agree with the closed form within TOL alone, with no
+  allowance for their truncation error, confirm the result at two
+  evaluations of f (four for a Hessian): almost every right result stops
+  there. This test can only accept; anything else goes on to the full
+  procedure below, which reuses the evaluations already made and alone may
+  refuse.
 * The tolerance knows the conditioning. The error of the differences is
   estimated from successive step sizes (the pair that agrees best is used),
   the rounding noise of the closed form from a second evaluation at inputs
   moved by 1e-13. An instance where either is large, where an inverted matrix
   has a condition number above 1e8, or where anything is not finite, is no
   evidence either way: the instance is drawn again, with the free sizes
-  permuted after two bad draws (X inv(XᵀX) Xᵀ needs X tall), then at smaller
-  sizes.
+  permuted after two bad draws, or at once after a singular or ill-conditioned
+  one (X inv(XᵀX) Xᵀ needs X tall), then at smaller sizes.
 * A disagreement is confirmed before it is reported: the result is refused
   only when a second instance disagrees too, and the message says what
   disagreed where. An instance that agrees first is enough.
@@ -30,7 +37,9 @@ What it decides, and why:
   instance too large is tried smaller or skipped, and the derivation's
   deadline (--derive-timeout) is honoured between evaluations.
 * No NumPy for small instances (`numeric.tiny`): the command line does not
-  pay for loading it.
+  pay for loading it. Each tree is walked once (`Plan`), made concrete once
+  per choice of sizes (`Program`), and each moved point recomputes only what
+  depends on x; the random numbers are drawn once per process (`_Draws`).
 
 A check that found no instance to judge at leaves a note on the result.
 """
@@ -38,40 +47,84 @@ A check that found no instance to judge at leaves a note on the result.
 import itertools
 import math
 import random
-import time
 
-from ..errors import InternalError, LimitError, SymmatError
-from ..simplify import DEADLINE
+from ..errors import InternalError, SymmatError
 from ..tree.sizes import concrete_shape
 from . import tiny
-from .program import Program, dims_of, topological
+from .differences import EVALUATION_ERRORS, TOL, Differences, Inconclusive, flat, in_time
+from .program import Plan, Program
 
-TOL = 1e-6             # relative agreement asked beyond the estimated errors of both sides
 UNRELIABLE = 1e-3      # an instance whose estimated errors exceed this (relative) is no evidence
 COND_LIMIT = 1e8       # an instance whose inverted matrices are worse conditioned is drawn again
 MAX_ENTRIES = 250_000  # the largest intermediate the check builds (2 MB of float64)
 MAX_COST = 2_000_000   # multiply-adds per evaluation of f or of the result
 DRAWS = 2              # draws at one choice of sizes before the sizes change
-EVALUATION_ERRORS = (ArithmeticError, ValueError, KeyError, IndexError, TypeError)
+QUICK_FIRST = 1        # the step (index into the first-difference steps, 1e-4 of x's scale) tried alone first
+QUICK_SECOND = 3       # the same for second differences (10^-3.5 of x's scale)
 
 
-class Inconclusive(Exception):
-    """This instance cannot decide (not evaluable, not finite, ill-conditioned, noisy)."""
+class IllConditioned(Inconclusive):
+    """An inverted matrix is (near) singular: at these sizes it almost surely is for every draw
+    (X inv(XᵀX) Xᵀ with X wide), so the sizes change at once."""
+
+
+class _Draws:
+    """Fixed pseudo-random numbers (seeds 0 and 1) for every check, without seeding a generator per check.
+
+    Seeding costs about 10 µs, a tenth of a whole check: the numbers are
+    drawn once into lists shared by every check (extended when a check needs
+    more), and each check reads them from the start, so that every check of
+    the same result sees the same instances, as with a fresh seed.
+    """
+
+    _uniform, _gauss = [], []
+    _sources = []
+
+    def __init__(self):
+        """Read from the first number."""
+        self.u = self.g = 0
+
+    @classmethod
+    def _more(cls):
+        if not cls._sources:
+            cls._sources.extend([random.Random(0), random.Random(1)])
+        u, g = cls._sources
+        cls._uniform.extend([u.random() for _ in range(256)])
+        cls._gauss.extend([g.gauss(0.0, 1.0) for _ in range(256)])
+
+    def uniform(self, a, b):
+        """A uniform number in [a, b]."""
+        i = self.u
+        if i >= len(self._uniform):
+            self._more()
+        self.u = i + 1
+        return a + (b - a) * self._uniform[i]
+
+    def gauss(self, mu, sigma):
+        """A normal number."""
+        i = self.g
+        if i >= len(self._gauss):
+            self._more()
+        self.g = i + 1
+        return mu + sigma * self._gauss[i]
 
 
 def selfcheck(result, seed=0):
     """Raise InternalError if `result` disagrees with finite differences at two instances."""
-    rng = random.Random(seed)
+    rng = _Draws() if seed == 0 else random.Random(seed)
     disagreements, agreements, why = [], 0, set()
-    orders = [topological([result.f]), topological([result.result])]
-    for sizes in _size_choices(orders):
-        programs = _programs(result, sizes, why, orders)
+    plans = [Plan([result.f]), Plan([result.result])]
+    for sizes in _size_choices(plans):
+        programs = _programs(result, sizes, why, plans)
         if programs is None:
             continue
         for _ in range(DRAWS):
-            _in_time()
+            in_time()
             try:
                 verdict = _judge(result, programs, sizes, rng)
+            except IllConditioned as e:
+                why.add(str(e))
+                break
             except Inconclusive as e:
                 why.add(str(e))
                 continue
@@ -91,13 +144,6 @@ def selfcheck(result, seed=0):
     result.notes.append(f"numeric self-check inconclusive ({reason})")
 
 
-def _in_time():
-    deadline = DEADLINE.get()
-    if deadline is not None and time.monotonic() > deadline[0]:
-        raise LimitError(f"the derivation and its numeric self-check took more than {deadline[1]:g} s "
-                         f"(raise the limit with --derive-timeout)")
-
-
 def _refuse(result, disagreements):
     raise InternalError(
         f"symmat's own check failed for the {result.kind} by {result.wrt.name}: the closed form "
@@ -108,12 +154,13 @@ def _refuse(result, disagreements):
 
 # ----------------------------------------------------------------- instances
 
-def _size_choices(orders):
+def _size_choices(plans):
     """Concrete sizes to try, in order: distinct 2, 3, 4, …, the free sizes permuted, smaller.
 
-    (As `tree.sizes.concrete_sizes` assigns them, from the nodes already in order: no walk.)
+    (As `tree.sizes.concrete_sizes` assigns them, from the plans' size names: no walk.)
     """
-    free, declared = dims_of([n for order in orders for n in order])
+    free = list(dict.fromkeys(n for plan in plans for n in plan.size_names))
+    declared = set().union(*(plan.declared for plan in plans))
     if any(d > MAX_ENTRIES for d in declared):
         return
     pool = [v for v in range(2, 2 + len(free) + len(declared)) if v not in declared]
@@ -127,10 +174,10 @@ def _size_choices(orders):
         yield {n: 1 for n in free}
 
 
-def _programs(result, sizes, why, orders):
+def _programs(result, sizes, why, plans):
     """(program of f, program of the result) at `sizes`, or None when too large to check."""
     try:
-        pf, pr = (Program([e], sizes, order=o) for e, o in zip((result.f, result.result), orders))
+        pf, pr = (Program([e], sizes, plan=p) for e, p in zip((result.f, result.result), plans))
     except EVALUATION_ERRORS + (SymmatError,):
         why.add("sizes could not be made concrete")
         return None
@@ -186,11 +233,6 @@ def instance(programs, sizes, rng):
 
 
 # ----------------------------------------------------------------- judging at one instance
-
-def flat(rows):
-    """vec(·) of a list of rows, column-major."""
-    return [row[j] for j in range(len(rows[0])) for row in rows] if rows else []
-
 
 def directions(shape, symmetric, convention, diagonal=False):
     """For each entry of X in vec order: ((i, j) entries moved, weight), as SPEC §2 defines the columns."""
@@ -251,12 +293,14 @@ def _judge(result, programs, sizes, rng):
     values = instance(programs, sizes, rng)
     pf.cond.worst = pr.cond.worst = 1.0
     try:
-        got = pr.evaluate(values)[0]
         base = pf.run(values)
+        _conditioned(pf)
+        got = pr.evaluate(values)[0]
+        _conditioned(pr)
+    except tiny.Singular as e:
+        raise IllConditioned(ILL_CONDITIONED) from e
     except EVALUATION_ERRORS as e:
         raise Inconclusive("no instance could be evaluated") from e
-    if max(pf.cond.worst, pr.cond.worst) > COND_LIMIT:
-        raise Inconclusive("every instance drawn made a matrix singular or ill-conditioned")
     xshape = concrete_shape(X.shape, sizes)
     fshape = concrete_shape(result.f.shape, sizes)
     want_shape = expected_shape(result, xshape, fshape)
@@ -283,18 +327,22 @@ def _judge(result, programs, sizes, rng):
         mine = [sum(jb * cb for jb, cb in zip(row, c)) for row in J]
         scales = [sum(abs(jb * cb) for jb, cb in zip(row, c)) for row in J]
 
+    diffs = Differences(pf, base, values, X.name, V, W)
+    if _agrees_at_one_step(result, sizes, diffs, mine, scales, last_digit):
+        return None
+
     def judged(f_noise, noise):
         if result.kind == "hessian":
-            want, fd_err, h = _second_difference(pf, base, values, X.name, V, W, f_noise)
+            want, fd_err, h = diffs.second_adaptive(f_noise)
             rounding = f_noise / (h * h)
         else:
-            want, fd_err, h = _first_difference(pf, base, values, X.name, V, f_noise)
+            want, fd_err, h = diffs.first_adaptive(f_noise)
             rounding = f_noise / h
         if not all(math.isfinite(w) for w in want):
             raise Inconclusive("f is not finite near the instances drawn")
         return _compare(result, sizes, mine, want, scales, fd_err, noise or [0.0] * len(mine), rounding)
 
-    try:   # first with f rounded in its last digit only: most results agree at once
+    try:   # then the steps made smaller until the differences settle, f rounded in its last digit only
         if judged(last_digit, None) is None:
             return None
     except Inconclusive:
@@ -313,6 +361,43 @@ def _judge(result, programs, sizes, rng):
         J2 = as_jacobian(result, got2, xshape)
         noise = [abs(sum((a - b) * cb for a, b, cb in zip(r2, r1, c))) for r1, r2 in zip(J, J2)]
     return judged(f_noise, noise)
+
+
+def _agrees_at_one_step(result, sizes, diffs, mine, scales, last_digit):
+    """True if the differences at one step already agree with the closed form within TOL alone.
+
+    Most results are confirmed here, at two evaluations of f (four for a
+    Hessian) instead of a dozen. It can only accept: the truncation error of
+    the differences is not estimated, so it is given no allowance at all (the
+    tolerance is TOL and the rounding of f, which must itself be below TOL),
+    and a closed form that agrees with differences it does not equal would be
+    a coincidence of measure zero. Anything else goes on to the full
+    procedure, which alone may refuse.
+    """
+    try:
+        if result.kind == "hessian":
+            h = diffs.second_steps()[QUICK_SECOND]
+            want, rounding = diffs.second(h), last_digit / (h * h)
+        else:
+            h = diffs.first_steps()[QUICK_FIRST]
+            want, rounding = diffs.first(h), last_digit / h
+    except Inconclusive:
+        return False
+    if not all(math.isfinite(w) for w in want):
+        return False
+    top = max(max(scales), max(abs(w) for w in want), 1e-300)
+    if 10 * rounding > TOL * top:
+        return False
+    zeros = [0.0] * len(mine)
+    return _compare(result, sizes, mine, want, scales, zeros, zeros, rounding) is None
+
+
+ILL_CONDITIONED = "every instance drawn made a matrix singular or ill-conditioned"
+
+
+def _conditioned(program):
+    if program.cond.worst > COND_LIMIT:
+        raise IllConditioned(ILL_CONDITIONED)
 
 
 def _compare(result, sizes, mine, want, scales, fd_err, noise, rounding):
@@ -354,72 +439,3 @@ def _nudged(values, rng):
             for name, rows in values.items()}
 
 
-def _moved(values, name, x0, steps):
-    """`values` with variable `name` at x0 + Σ h·V."""
-    out = [list(row) for row in x0]
-    for h, V in steps:
-        for i, row in enumerate(V):
-            for j, v in enumerate(row):
-                out[i][j] += h * v
-    return dict(values, **{name: out})
-
-
-def _f_at(pf, base, values, name):
-    """flat f at values that differ from the base instance in `name` only."""
-    _in_time()
-    try:
-        return flat(pf.outputs(pf.run(values, base, pf.dependents(name)))[0])
-    except EVALUATION_ERRORS as e:
-        raise Inconclusive("no instance could be evaluated near the points drawn") from e
-
-
-def _step_scale(x0, V):
-    top_x = max([1.0] + [abs(v) for row in x0 for v in row])
-    top_v = max([1e-300] + [abs(v) for row in V for v in row])
-    return top_x / top_v
-
-
-def _first_difference(pf, base, values, name, V, f_noise):
-    """(∂f along V by central differences, its estimated error, the step), the step chosen adaptively."""
-    x0 = values[name]
-    s = _step_scale(x0, V)
-    return _adaptive(lambda h: [(a - b) / (2 * h) for a, b in
-                                zip(_f_at(pf, base, _moved(values, name, x0, [(h, V)]), name),
-                                    _f_at(pf, base, _moved(values, name, x0, [(-h, V)]), name))],
-                     [s * 10.0 ** -k for k in range(3, 10)], lambda h: f_noise / h)
-
-
-def _second_difference(pf, base, values, name, V, W, f_noise):
-    """(∂²f along V and W by four-point differences, its estimated error, the step), adaptively."""
-    x0 = values[name]
-    s = min(_step_scale(x0, V), _step_scale(x0, W))
-
-    def at(h, a, b):
-        return _f_at(pf, base, _moved(values, name, x0, [(a * h, V), (b * h, W)]), name)[0]
-
-    return _adaptive(lambda h: [(at(h, 1, 1) - at(h, 1, -1) - at(h, -1, 1) + at(h, -1, -1)) / (4 * h * h)],
-                     [s * 10.0 ** -k for k in (2, 2.5, 3, 3.5, 4, 5)], lambda h: f_noise / (h * h))
-
-
-def _adaptive(estimate, steps, rounding):
-    """(the estimate at the step where its error is least, that error, the step).
-
-    The error at a step is the larger of the change from the previous step and
-    the rounding error of f divided by the step (`rounding(h)`): differences
-    that agree only because both round to the same value prove nothing.
-    """
-    prev, best = None, None
-    for h in steps:
-        now = estimate(h)
-        if prev is not None:
-            floor = rounding(h)
-            change = [max(abs(a - b), floor) for a, b in zip(now, prev)]
-            if best is None or max(change) < max(best[1]):
-                best = (now, change, h)
-            size = max([abs(a) for a in now] + [1e-300])
-            if max(change) <= TOL / 100 * size:
-                break       # settled well below the tolerance asked
-            if floor >= max(best[1]) or max(change) > 100 * max(best[1]):
-                break       # rounding has taken over: smaller steps only get worse
-        prev = now
-    return best
