@@ -4,6 +4,7 @@ mixed-product rule, K vec(X) = vec(Xᵀ), …). Listed after the core rules in `
 """
 
 from ..tree import expr as E
+from ..tree.rules import needs
 from .terms import mk_mul, scale, split_coef
 
 # ================================================================= Kronecker products, vec, commutation
@@ -42,6 +43,7 @@ def kron_identities(e):
     return e
 
 
+@needs(E.Kron)
 def mul_kron_mixed(e):
     """(A ⊗ B)(C ⊗ D) = (A C) ⊗ (B D) when the products are defined (mixed-product property)."""
     args = list(e.args)
@@ -55,6 +57,7 @@ def mul_kron_mixed(e):
     return e
 
 
+@needs(E.Kron)
 def mul_kron_vec(e):
     """(Rᵀ ⊗ L) vec(M) = vec(L M R) (Magnus–Neudecker)."""
     args = list(e.args)
@@ -89,12 +92,14 @@ def commutation_trivial(e):
     return E.Identity(e.shape[0]) if m == 1 or n == 1 else e
 
 
+@needs(E.Commutation)
 def commutation_transpose(e):
     """K_(m,n)ᵀ = K_(n,m)."""
     x = e.args[0]
     return E.Commutation(x.params[1], x.params[0]) if isinstance(x, E.Commutation) else e
 
 
+@needs(E.Commutation)
 def mul_commutation_square(e):
     """K_(n,m) K_(m,n) = I."""
     args = list(e.args)
@@ -120,12 +125,14 @@ def diag_scalars(e):
     return scale(c, mk_mul(scalars + [E.DiagMat(core)]))
 
 
+@needs(E.Hadamard)
 def transpose_hadamard(e):
     """(A ⊙ B)ᵀ = Aᵀ ⊙ Bᵀ."""
     x = e.args[0]
     return E.Hadamard(E.Transpose(x.args[0]), E.Transpose(x.args[1])) if isinstance(x, E.Hadamard) else e
 
 
+@needs(E.Kron)
 def mul_kron_absorb(e):
     """(a ⊗ I) M = a ⊗ M for a column a, M (bᵀ ⊗ I) = bᵀ ⊗ M for a row bᵀ (mixed product with 1 ⊗ M)."""
     args = list(e.args)
@@ -145,6 +152,7 @@ def _kron_with_identity(x, axis):
     return isinstance(x, E.Kron) and isinstance(x.args[1], E.Identity) and x.args[0].shape[axis] == 1
 
 
+@needs(E.DiagMat)
 def mul_diag_diag(e):
     """diag(a) diag(b) = diag(a ⊙ b)."""
     args = list(e.args)

@@ -10,10 +10,12 @@ not apply; `strategy` lists them per node type, in the order they are tried.
 from fractions import Fraction
 
 from ..tree import expr as E
+from ..tree.rules import needs
 from .symmetry import flip
 from .terms import ONE, is_reciprocal, mk_mul, scale, split_coef
 
 
+@needs(E.Mul)
 def mul_flatten(e):
     """(A B) C = A B C; a 1×1 matrix product stays a single scalar factor."""
     if not any(isinstance(a, E.Mul) and not (a.is_scalar and a.chain) for a in e.args):
@@ -27,6 +29,7 @@ def mul_flatten(e):
 _COEFFICIENTS = (E.Const, E.Neg, E.Zero)
 
 
+@needs(E.Const, E.Neg, E.Zero)
 def mul_constants(e):
     """Constants (and signs) multiplied into one coefficient in front; 0 · X = 0."""
     if not any(isinstance(a, _COEFFICIENTS) for a in e.args):
@@ -51,6 +54,7 @@ def mul_constants(e):
     return scale(c, mk_mul(rest))
 
 
+@needs(E.Identity)
 def mul_identity(e):
     """A I = A: identities dropped from a chain that has other factors."""
     chain = e.chain
@@ -93,6 +97,7 @@ def _base_exp(a):
     return a, ONE
 
 
+@needs(E.Div)
 def mul_div_out(e):
     """A (B / s) = (A B) / s: a division by a scalar moves outside the product."""
     k = next((i for i, a in enumerate(e.args) if isinstance(a, E.Div) and not is_reciprocal(a)), None)
@@ -105,6 +110,7 @@ def mul_div_out(e):
     return E.Div(E.Mul(*e.args[:k], num, *e.args[k + 1:]), den)
 
 
+@needs(E.Inverse, E.Transpose)
 def mul_inverse_cancel(e):
     """X X⁻¹ = X⁻¹ X = I."""
     chain = e.chain
@@ -134,6 +140,7 @@ def _inverse_pair(a, b):
         isinstance(b, E.Transpose) and isinstance(b.args[0], E.Inverse) and a == E.Transpose(b.args[0].args[0])
 
 
+@needs(E.DiagMat)
 def mul_diag_vector(e):
     """diag(a) v = a ⊙ v for a vector v."""
     args = list(e.args)
@@ -145,6 +152,7 @@ def mul_diag_vector(e):
     return e
 
 
+@needs(E.Ones)
 def mul_ones_first(e):
     """xᵀ 𝟏 = 𝟏ᵀ x: an inner product with the ones vector puts 𝟏 first."""
     if len(e.args) == 2 and isinstance(e.args[1], E.Ones) and isinstance(e.args[0], E.Transpose) \
@@ -202,6 +210,7 @@ def sigmoid_recognised(e):
     return e
 
 
+@needs(E.Add)
 def mul_sum_coefficient(e):
     """c (2 A - 2 B) = 2c (A - B) and (-A - B) C = -(A + B) C: a common coefficient of a sum factor goes in front."""
     for i, a in enumerate(e.args):
@@ -264,6 +273,7 @@ def mul_matrix_powers(e):
     return e
 
 
+@needs(E.DiagMat)
 def mul_diag_distribute(e):
     """diag(a) (M + diag(c)) = diag(a) M + diag(a ⊙ c): a diagonal scaling goes into a sum where it merges.
 
@@ -289,6 +299,7 @@ def _end_is_diag(t, side):
     return isinstance(rest, E.Mul) and bool(rest.chain) and isinstance(rest.chain[side], E.DiagMat)
 
 
+@needs(E.Ones)
 def mul_ones_outer(e):
     """𝟏_m 𝟏_nᵀ = 𝟏_(m×n): the outer product of ones vectors is the matrix of ones."""
     args = list(e.args)
@@ -304,6 +315,7 @@ def _ones_row(x):
     return isinstance(x, E.Ones) and x.shape[0] == 1 or isinstance(x, E.Transpose) and isinstance(x.args[0], E.Ones)
 
 
+@needs(E.Inverse, E.Transpose)
 def mul_inverse_product_cancel(e):
     """H₁ᵀ (H₁ R)⁻ᵀ = R⁻ᵀ, (L Hₖ)⁻ᵀ Hₖᵀ = L⁻ᵀ, (H₁ R)⁻¹ H₁ = R⁻¹, Hₖ (L Hₖ)⁻¹ = L⁻¹ for a square H:
     a factor cancels against its inverse inside an inverted product (det(A X B) by X: det(A X B) X⁻ᵀ)."""

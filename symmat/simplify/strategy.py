@@ -94,13 +94,22 @@ class Simplifier:
         return run
 
     def _settle(self, cur):
-        """Rules applied to `cur` (its children simplified) until none changes it."""
+        """Rules applied to `cur` (its children simplified) until none changes it.
+
+        A form met before (the same node rebuilt over simplified children, a rewrite that lands
+        on a known node) is not settled again: its children are simplified, so its simplified
+        form is the one in the memo.
+        """
+        memo = self.memo
         for _ in range(100):
+            known = memo.get(cur)
+            if known is not None:
+                return known
             new = self.step(cur)
             if new is cur or new == cur:
                 break
             cur = new.rebuild([self(a) for a in new.args])
-        self.memo[cur] = cur
+        memo[cur] = cur
         return cur
 
     def _count(self, fn, old, new):

@@ -9,10 +9,12 @@ from collections import defaultdict
 from fractions import Fraction
 
 from ..tree import expr as E
+from ..tree.rules import needs
 from .functions import hadamard_factors, hadamard_of
 from .terms import is_negative, mk_add, mk_mul, scale, split_coef
 
 
+@needs(E.Add)
 def add_flatten(e):
     """(A + B) + C = A + B + C."""
     if not any(isinstance(a, E.Add) for a in e.args):
@@ -73,6 +75,7 @@ def _without_end(t, side):
     return scale(c, mk_mul(args))
 
 
+@needs(E.Unvec)
 def add_unvec(e):
     """unvec(a) + unvec(b) = unvec(a + b)."""
     if len(e.args) < 2 or not all(isinstance(t, E.Unvec) and t.params == e.args[0].params for t in e.args):
@@ -80,6 +83,7 @@ def add_unvec(e):
     return E.Unvec(E.Add(*[t.args[0] for t in e.args]), *e.args[0].params)
 
 
+@needs(E.Matrix)
 def add_explicit(e):
     """[a b] + [c d] = [a + c, b + d]: explicit matrices add entry by entry."""
     if len(e.args) < 2 or not all(isinstance(t, E.Matrix) for t in e.args):

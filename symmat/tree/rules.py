@@ -8,7 +8,8 @@ Two kinds of table, one module:
   show (the differential, the trace trick, the Jacobian, explicit matrices).
 * `rule_tuples({cls: (rule, …)})`: several rules per operator, tried in order
   (simplification); `do_one` is the combinator that applies the first rule
-  of a tuple that changes a node.
+  of a tuple that changes a node; `needs` marks a rule that only a node with a child of
+  certain types can change, so that `do_one` dispatches on the children's types too.
 * `node_table({cls: fn})`: one function per node type, for the walks that
   give every node a value (the printers, NumPy evaluation, SymPy expansion);
   checked when built, and complete (every node type has a rule) unless
@@ -49,13 +50,47 @@ def rule_tuples(mapping):
     return table
 
 
+def needs(*classes):
+    """Mark a rule that can only change a node with a child of one of `classes` (checked by `do_one`).
+
+    ``@needs(E.Identity)`` on ``A I = A``: `do_one` skips the rule for a node whose children are
+    of none of these types, without calling it (most rules do not apply to most nodes, and a
+    simplification tries every rule of a node's type on every node it settles).
+    """
+    def mark(fn):
+        fn.needs = frozenset(classes)
+        return fn
+    return mark
+
+
+_PLANS = {}   # id(table) → (table, {class: ((rule, needs or None), …)})
+
+
+def _plan(table):
+    """The table's rules with their `needs`, made once per table."""
+    got = _PLANS.get(id(table))
+    if got is None or got[0] is not table:
+        got = _PLANS[id(table)] = (table, {cls: tuple((fn, getattr(fn, "needs", None)) for fn in rules)
+                                           for cls, rules in table.items()})
+    return got[1]
+
+
 def do_one(table, on_change=None):
     """The strategy that applies to a node the first rule of its type that changes it.
 
-    ``on_change(rule, old, new)`` is called on every change (budgets, checks).
+    ``on_change(rule, old, new)`` is called on every change (budgets, checks). A rule marked
+    with `needs` is tried only on a node with a child of one of its types.
     """
+    plans = _plan(table)
+
     def step(e):
-        for fn in table.get(type(e), ()):
+        kinds = None
+        for fn, need in plans.get(type(e), ()):
+            if need is not None:
+                if kinds is None:
+                    kinds = {type(a) for a in e.args}
+                if kinds.isdisjoint(need):
+                    continue
             out = fn(e)
             if out is not e and out != e:
                 if on_change is not None:
