@@ -22,6 +22,10 @@ What this module decides:
   - ``inspect``: only for ``v_args`` on a class (not used): imported when called;
   - ``regex``: only for ``Lark(regex=True)`` (not used): never tried.
 
+  and one change makes loading the tables faster: ``Serialize.deserialize``
+  returns a memo reference (most of what the parse table holds) before it
+  builds the namespace that only a full object needs.
+
   Each change replaces an exact piece of lark's text. If one is not found (a
   lark version whose text differs), none is made and the module is lark's as
   generated: correct, only slower; tests/test_startup.py then fails, so that
@@ -160,10 +164,28 @@ def getmro(cls):
     return cls.__mro__
 '''
 
+_DESERIALIZE = """        namespace = getattr(cls, '__serialize_namespace__', [])
+        namespace = {c.__name__:c for c in namespace}
+
+        fields = getattr(cls, '__serialize_fields__')
+
+        if '@' in data:
+            return memo[data['@']]
+"""
+_DESERIALIZE_MEMO_FIRST = """        if '@' in data:   # symmat: a memo reference first (~2000 of them), before the namespace is built
+            return memo[data['@']]
+
+        namespace = getattr(cls, '__serialize_namespace__', [])
+        namespace = {c.__name__:c for c in namespace}
+
+        fields = getattr(cls, '__serialize_fields__')
+"""
+
 # (lark's text, symmat's) in the order they appear; each must occur exactly once.
 REPLACEMENTS = [(_TYPING_IMPORT, _TYPING_STANDINS), (_LOGGING, _QUIET_LOGGER), (_SET_LEVEL, ""),
                 (_REGEX_IMPORT, "_has_regex = False   # symmat: Lark(regex=True) is never used\n"),
-                (_CATEG, _CATEG_LAZY), (_TEXT_SLICE, _TEXT_SLICE_WRITTEN_OUT), (_INSPECT, _INSPECT_LAZY)]
+                (_CATEG, _CATEG_LAZY), (_TEXT_SLICE, _TEXT_SLICE_WRITTEN_OUT), (_INSPECT, _INSPECT_LAZY),
+                (_DESERIALIZE, _DESERIALIZE_MEMO_FIRST)]
 
 
 def trim(source):
