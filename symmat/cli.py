@@ -128,19 +128,19 @@ SUBCOMMANDS = ([(name, f"the {name} of an expression", _derive_opts)
 
 
 def build_parser(command=None):
-    """The argparse parser of every command; given `command`, only that command's options are added.
+    """The argparse parser of every command; given `command`, of that command alone.
 
     A line that starts with a command is read by that command's subparser
-    alone, so the others need no options: building them all is ~100
-    ``add_argument`` calls, a tenth of a cold ``symmat render``.
+    alone (its options, help and errors are its own), so the others need
+    not be built: building them all is 8 parsers and ~100 ``add_argument``
+    calls, a tenth of a cold ``symmat render``.
     """
     ap = _Parser(prog="symmat", description="Symbolic matrix calculus with "
                                  "derivations, proofs by expansion, and checking of hand derivations.")
     sub = ap.add_subparsers(dest="command", required=True)
     for name, text, add_options in SUBCOMMANDS:
-        p = sub.add_parser(name, help=text)
         if command is None or command == name:
-            add_options(p)
+            add_options(sub.add_parser(name, help=text))
     return ap
 
 
@@ -217,6 +217,23 @@ def main(argv=None):
         _fail(args, f"symmat: internal error ({type(e).__name__}: {e}); please report it "
                     f"(run with --debug for details)")
         return 3
+
+
+def run():
+    """The program (the ``symmat`` console script, ``python -m symmat``): `main`'s exit status.
+
+    Before the interpreter shuts down, the objects made so far (the modules,
+    the grammar's tables, the result) are frozen out of the collector's
+    sight (``gc.freeze``): shutdown's collections would otherwise go through
+    every one of them, ~15% of a cold ``symmat render``. Shutdown still
+    flushes the streams, runs the exit handlers and joins threads. Only the
+    program does this; a process that goes on (the tests, a notebook) calls
+    `main` and keeps its collector as it was.
+    """
+    import gc   # why: only the program's last step
+    status = main()
+    gc.freeze()
+    return status
 
 
 def _fail(args, message):

@@ -174,7 +174,8 @@ def test_render_loads_only_what_printing_text_needs():
                                   ["check", "f", "--wrt", "x", "--claim", "c", "--kind", "grad"],
                                   ["verify", "f", "--wrt", "x", "--size", "n=2"], ["serve", "--port", "0"],
                                   ["render", "--help"], ["hessian", "--help"], ["check", "f", "--wrt", "x"],
-                                  ["jacobian", "f", "--wrt", "x", "--bogus"], ["render", "x", "--derive-timeout", "0"]])
+                                  ["jacobian", "f", "--wrt", "x", "--bogus"], ["render", "x", "--derive-timeout", "0"],
+                                  ["render", "x", "grad"], ["serve", "extra"], ["derivative", "x", "--wrt"]])
 def test_one_commands_parser_reads_its_line_as_the_full_parser_does(argv, capsys):
     """The CLI builds only the named command's options (~100 add_argument calls fewer on a cold start)."""
     from symmat import cli
@@ -211,3 +212,21 @@ def test_the_help_is_as_wide_as_argparse_makes_it(columns, monkeypatch):
     for p in [theirs, *subs.choices.values()]:
         p.formatter_class = argparse.HelpFormatter
     assert helps(ours) == helps(theirs)
+
+
+def test_the_program_freezes_its_objects_before_shutdown_and_main_does_not():
+    """`run` (the console script and python -m symmat) spares shutdown's collections; `main` leaves the
+    collector alone, for the processes that go on after it (tests, notebooks)."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, os.environ.get("PYTHONPATH", "")]))
+    probe = ("import gc, sys\nfrom symmat import cli\nsys.argv = ['symmat', 'render', 'x^T A x']\n"
+             "status = cli.{}()\nprint(status, gc.get_freeze_count() > 0)")
+    outs = []
+    for entry in ("main", "run"):
+        done = subprocess.run([sys.executable, "-c", probe.format(entry)], capture_output=True, text=True,
+                              env=env, cwd=ROOT, timeout=120)
+        outs.append(done.stdout.split()[-2:])
+    assert outs == [["0", "False"], ["0", "True"]], outs
+    with open(os.path.join(ROOT, "pyproject.toml"), encoding="utf-8") as f:
+        assert 'symmat = "symmat.cli:run"' in f.read()   # the console script
+    with open(os.path.join(ROOT, "symmat", "__main__.py"), encoding="utf-8") as f:
+        assert "sys.exit(run())" in f.read()
