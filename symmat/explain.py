@@ -10,6 +10,7 @@ A_ik B_lj) and slices (∂F/∂x_k = A e_k e_kᵀ B).
 
 from collections import Counter
 
+from .calculus.gradient import in_context
 from .calculus.jacobian import is_matrix, piecewise_differential, symbol
 from .calculus.vec import mul, substitute
 from .errors import SymmatError
@@ -101,6 +102,11 @@ def describe(result, g, name="F"):
     result.index_formula = result.slices = None
     if X.is_scalar or g.is_scalar or not (is_matrix(g) or is_matrix(X)) or X.has("symmetric"):
         return
+    result.hold(in_context(lambda: _index_notes(result, g, X, name)))   # written when first read
+
+
+def _index_notes(result, g, X, name):
+    """The index formula and the slices of `describe`, with their notes."""
     df, _ = piecewise_differential(g, X)
     if df is None:
         return

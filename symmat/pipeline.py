@@ -68,7 +68,8 @@ def derive(kind, f, wrt, where=None, layout="mixed", symmetric="sym", limits=Non
         said = said + explain.read_as_scalar(fx, {canonical(n) for n in decls})
     for r in results:
         r.spellings = spellings
-        r.notes[:0] = [n for n in said if n not in r.notes]
+        if said:   # (reading the notes writes those held back: only when there is something to add)
+            r.notes[:0] = [n for n in said if n not in r.notes]
     if style == "index":
         for r in results:
             index_style(r)

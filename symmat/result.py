@@ -212,6 +212,7 @@ class Derivative(Displayed):
     def __init__(self, kind, f, wrt, result, layout, symmetric, steps, notes=()):
         self.kind, self.f, self.wrt, self.result = kind, f, wrt, result
         self.layout, self.symmetric, self._steps = layout, symmetric, steps
+        self._held = []   # functions that write what is said on first reading (see `hold`)
         self.notes = list(notes)
         self.bindings, self.body = [], result   # named shared parts (h = σ(…)): set by `explain.name`
         self.symbol = self.symbol_latex = None  # ∂vec(F)/∂vec(X) and the like: set by `explain.describe`
@@ -235,6 +236,33 @@ class Derivative(Displayed):
         without writing the held-back lines."""
         steps = self._steps
         self._steps = [steps[0]] + list(first) + [s.renamed(names) for s in steps[1:]]
+
+    def hold(self, write):
+        """Run `write()` when the notes, the index formula or the slices are first read, not now.
+
+        What is said beside a derivative with four indices (its index form, its slices) costs
+        a third of deriving it; `write` sets them as it would have at once (it appends to
+        `notes`, sets `index_formula` and `slices`).
+        """
+        self._held.append(write)
+
+    def _written(self):
+        while self._held:
+            self._held.pop(0)()
+
+    def _said(name):   # noqa: N805 - a property factory used in the class body
+        def get(self):
+            self._written()
+            return self.__dict__[name]
+
+        def put(self, value):
+            self.__dict__[name] = value
+        return property(get, put, doc=f"{name.lstrip('_')} (what is held back written first)")
+
+    notes = _said("_notes")
+    index_formula = _said("_index_formula")
+    slices = _said("_slices")
+    del _said
 
     @property
     def shape(self):

@@ -67,3 +67,22 @@ def test_later_writes_once_and_renames_on_writing():
     assert held.lines() is held.lines() and calls == [1]
     plain = [Step(None, symmat.parse("y"))]
     assert written(plain) is plain
+
+
+def test_index_form_and_slices_written_on_first_reading(monkeypatch):
+    cases = [("derivative", "A X B", "X"), ("hessian", "||A X - B||_F^2", "X"), ("jacobian", "tanh(W x)", "W"),
+             ("derivative", "X^{-1}", "X")]
+    at_once = []
+    for kind, f, wrt in cases:
+        r = getattr(symmat, kind)(f, wrt=wrt)
+        at_once.append((list(r.notes), r.index_formula, r.slices, render_json(r)))
+    held = [getattr(symmat, kind)(f, wrt=wrt) for kind, f, wrt in cases]
+    assert all(r._held for r in held)   # nothing said yet
+    later = time.monotonic() + 3600
+    monkeypatch.setattr(time, "monotonic", lambda: later)   # past every derivation's deadline
+    assert [(r.slices, r.index_formula, list(r.notes), render_json(r)) for r in held] == \
+        [(s, i, n, j) for n, i, s, j in at_once]
+    assert at_once[0][0] == ["index form: ∂F_ij/∂X_kl = A_ik B_lj", "slices: ∂F/∂X_kl = A e_k e_lᵀ B"]
+    r = symmat.derivative("A X B", wrt="X")
+    r.notes.append("a note added afterwards")   # it comes after those held back, as when they were written at once
+    assert r.notes == at_once[0][0] + ["a note added afterwards"]

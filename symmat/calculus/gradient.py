@@ -189,8 +189,14 @@ def _moved_lines(X, shown, parts, tricks, G):
 def later(make):
     """A `Later` for the lines `make()` writes, made in this derivation's context (its shared
     simplify memo and budget) without its deadline: they are written when first displayed."""
+    return Later(in_context(make))
+
+
+def in_context(make):
+    """`make`, to be run later in this derivation's context (its shared simplify memo, its budget,
+    the names as typed), without its deadline."""
     ctx = contextvars.copy_context()
-    return Later(lambda: ctx.run(_undated, make))
+    return lambda: ctx.run(_undated, make)
 
 
 def _undated(make):
@@ -211,13 +217,15 @@ def _gradient_by_vec(df, X, steps):
 
 def absorb_signs(G, f):
     """-c A (y - p) = c A (p - y) when the sum is the derivation's own, not one written in f."""
-    written = set(f.walk())
+    written = []   # the subtrees of f, listed when a candidate is first met (most G have none)
 
     def absorb(out):
         c, rest = split_coef(out)
         if c < 0 and isinstance(rest, E.Mul):
             sums = [i for i, a in enumerate(rest.args) if isinstance(a, E.Add)]
-            if len(sums) == 1 and rest.args[sums[0]] not in written:
+            if len(sums) == 1 and not written:
+                written.append(set(f.walk()))
+            if len(sums) == 1 and rest.args[sums[0]] not in written[0]:
                 args = list(rest.args)
                 args[sums[0]] = E.Add(*[scale(-k, r) for k, r in map(split_coef, args[sums[0]].args)])
                 out = scale(-c, mk_mul(args))

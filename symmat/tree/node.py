@@ -64,7 +64,9 @@ class Expr:
                 raise TypeError(f"{type(self).__name__} argument {a!r} is not an Expr")
         args = tuple([a if a._canon else _shared(a._key(), a) for a in args])   # equality is O(arity)
         key = (type(self), args, params)
-        same = _shared(key, None)
+        same = _REFS.get(key)
+        if same is not None:
+            same = same()
         if same is not None:   # built before: its shape (checked then) and hash are this node's
             shape, h = same.shape, same._hash
         else:
