@@ -135,8 +135,16 @@ def symbols(result, g, name):
     return text, f"\\frac{{{top}}}{{{bottom}}}"
 
 
+# A slice longer than this many nodes (counting repeats) is left out: it is meant as a simpler view
+# of the derivative, and a deep network's slice (each layer's tangent written out in every layer
+# above it) grows with the square of the depth, unnamed, where the Hessian itself grows linearly.
+SLICE_LIMIT = 500
+
+
 def slices(df, X, name="F"):
-    """(label, ∂F/∂x_k) with dx = e_k (∂F/∂X_kl with dX = e_k e_lᵀ for a matrix X)."""
+    """(label, ∂F/∂x_k) with dx = e_k (∂F/∂X_kl with dX = e_k e_lᵀ for a matrix X); None if too long."""
+    if size(df) > SLICE_LIMIT:
+        return None
     dX = E.Differential(X)
     if X.shape[1] == 1:
         unit, label = E.Basis(X.shape[0], "k"), f"∂{name}/∂{X.name}_k"
@@ -144,9 +152,10 @@ def slices(df, X, name="F"):
         unit = E.Mul(E.Basis(X.shape[0], "k"), E.Transpose(E.Basis(X.shape[1], "l")))
         label = f"∂{name}/∂{X.name}_kl"
     try:
-        return label, simplify(substitute(df, dX, unit))
+        S = simplify(substitute(df, dX, unit))
     except SymmatError:  # a slice is an extra (a limit hit while simplifying it leaves it out)
         return None
+    return (label, S) if size(S) <= SLICE_LIMIT else None
 
 
 def index_formula(df, dX, lhs):
@@ -222,9 +231,14 @@ def name_backprop(result, bindings, body, names):
     """Name the pieces of a network's derivative as the notes do, once an activation h is named.
 
     ŷ = W2 h + b2 for the output in ``W2 h + b2 - y`` (so the error reads
-    ŷ - y), and D = diag(h ⊙ (1 - h)) for a diagonal of activation slopes
-    used twice (the Hessian D W2ᵀ W2 D + diag(…)). Returns the extended
-    (bindings, body, names); nothing changes without a named activation.
+    ŷ - y); D = diag(h ⊙ (1 - h)) for a diagonal of activation slopes used
+    twice (the Hessian D W2ᵀ W2 D + diag(…)), D1, D2, … after their layers'
+    h1, h2, … when several are; and g2 = W3ᵀ (ŷ - y), g1 = W2ᵀ (g2 ⊙ h2 ⊙
+    (1 - h2)), … for the error carried back to a layer where it is used
+    twice (a deep network's Hessian uses each in its layer's σ'' term and in
+    the layer below: unnamed, the printed Hessian grows with the square of
+    the depth). Returns the extended (bindings, body, names); nothing changes
+    without a named activation.
     """
     if not names:
         return bindings, body, names
@@ -236,10 +250,12 @@ def name_backprop(result, bindings, body, names):
         yhat = E.Var("ŷ", node.shape)
         extra.append(("ŷ", replace(positive, names)))
         mapping[node] = E.Add(yhat, E.Neg(target))
-    slope = _slope_diagonal(result, names)
-    if slope is not None and "D" not in taken:
-        extra.append(("D", replace(slope, mapping)))
-        mapping[slope] = E.Var("D", slope.shape)
+        taken.add("ŷ")
+    for name, part in _slope_diagonals(occurrences(result), names, taken):
+        extra.append((name, replace(part, mapping)))
+        mapping[part] = E.Var(name, part.shape)
+        taken.add(name)
+    extra += _carried_errors(result, mapping, taken)
     if not extra:
         return bindings, body, names
     return bindings + extra, replace(result, mapping), mapping
@@ -258,9 +274,89 @@ def _network_output(result, names):
     return None
 
 
-def _slope_diagonal(result, names):
-    """The diag(…) of a named activation that occurs at least twice in `result`, if any."""
-    counts = occurrences(result)
+def _slope_diagonals(counts, names, taken):
+    """[(name, diag(…))]: the diagonals of named activations used at least twice; one is D, several
+    are D1, D2, … after the activation each holds (h1, h2, …)."""
     found = [e for e, c in counts.items() if c >= 2 and isinstance(e, E.DiagMat)
              and any(a in names for a in e.args[0].walk())]
-    return max(found, key=lambda e: counts[e]) if found else None
+    if "D" in taken or not found:
+        return []
+    if len(found) == 1:
+        return [("D", found[0])]
+    out, used = [], set(taken)
+    for part in found:
+        acts = list(dict.fromkeys(a for a in part.walk() if a in names and isinstance(names[a], E.Var)))
+        name = _after_layer("D", names[acts[0]].name if len(acts) == 1 else "", used)
+        used.add(name)
+        out.append((name, part))
+    return out
+
+
+def _carried_errors(result, mapping, taken):
+    """[(name, Wᵀ(…))], `mapping` extended: the errors carried back through a layer (vector
+    products holding a named part) that the printed result would show at least twice, innermost
+    first, each named after the activation it multiplies (g2 in g2 ⊙ h2 ⊙ (1 - h2))."""
+    paths = printed_counts(result, mapping)
+    named = fold_named(result, mapping)
+    found = sorted((e for e, c in paths.items() if c >= 2 and isinstance(e, E.Mul) and e.shape[1] == 1
+                    and not e.is_scalar and named[e]), key=size)
+    if not found or "g" in taken:
+        return []
+    partner = {}   # the named activation each error multiplies
+    for e in paths:
+        if isinstance(e, E.Hadamard):
+            acts = [a for a in e.args if a in mapping and isinstance(mapping[a], E.Var)]
+            for a in e.args:
+                if len(acts) == 1 and a not in mapping:
+                    partner.setdefault(a, mapping[acts[0]].name)
+    out, used = [], set(taken)
+    for part in found:
+        value = replace(part, mapping)
+        if size(value) < 5:
+            continue
+        name = _after_layer("g", partner.get(part, ""), used)
+        used.add(name)
+        out.append((name, value))
+        mapping[part] = E.Var(name, part.shape)
+    return out
+
+
+def printed_counts(result, names):
+    """How often each subtree is printed in `result` with the parts in `names` written by their names
+    (the number of its paths from the root; named parts are not entered)."""
+    order, seen, stack = [], set(), [(result, False)]
+    while stack:   # children after parents, iteratively
+        e, done = stack.pop()
+        if done:
+            order.append(e)
+        elif e not in seen:
+            seen.add(e)
+            stack.append((e, True))
+            if e not in names or e is result:
+                stack.extend((a, False) for a in e.args)
+    paths = {result: 1}
+    for e in reversed(order):
+        if e not in names or e is result:
+            for a in e.args:
+                paths[a] = paths.get(a, 0) + paths[e]
+    return paths
+
+
+def fold_named(result, names):
+    """For each subtree: does it hold a part of `names`?"""
+    memo = {}
+
+    def go(e):
+        if e not in memo:
+            memo[e] = e in names or any([go(a) for a in e.args])
+        return memo[e]
+
+    go(result)
+    return memo
+
+
+def _after_layer(base, activation, used):
+    """base + the digits of the activation's name (D2 for h2) if free, else base1, base2, …"""
+    digits = activation[len(activation.rstrip("0123456789")):]
+    name = base + digits
+    return name if digits and name not in used else _fresh(base, used, True)

@@ -94,9 +94,20 @@ def relabel(steps, lhs):
     return None
 
 
+# Above this many nodes (counting repeats) the plain Jacobian of a differential re-expands shared
+# chains (a deep network's Hessian: each layer's ∂z_l/∂W1 inside every layer above it), and
+# simplifying it, and the differential, costs the square of the depth: the anchored walk is read
+# instead, simplified once (same size for the network; below the limit the forms printed so far).
+PLAIN_LIMIT = 2000
+
+
 def shortest_jacobian(df, dX):
-    """(J, identities): J read off df as built and off df simplified, whichever is shorter."""
+    """(J, identities): J read off df as built and off df simplified, whichever is shorter
+    (off df by anchors, once, when the plain reading is large)."""
     raw, identities = jacobian_of(df, dX)
+    if size(raw) > PLAIN_LIMIT:
+        raw, identities = jacobian_of(df, dX, anchored=True)
+        return simplify(raw), identities
     best = (simplify(raw), identities)
     try:
         raw, identities = jacobian_of(simplify(df), dX)

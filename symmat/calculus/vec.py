@@ -236,10 +236,25 @@ def _first_only(e, w):
 # ----------------------------------------------------------------- the walk
 
 class _Walk:
-    """Memoised Jacobians of the subtrees of a differential that hold the leaf dX."""
+    """Memoised Jacobians of the subtrees of a differential that hold the leaf dX.
+
+    Design decision (issue 14, the network Hessian): a subtree's Jacobian is
+    taken relative to its *anchor*, the nearest subtree below it through which
+    every path to dX passes and which more than one parent uses (or dX
+    itself), not relative to dX. In a differential whose parts are shared,
+    such as dδ_l and dz_l of a deep network, the Jacobian of z_l by W1 is then
+    built once, as the chain J_(z_l) = W_l D_(l-1) J_(z_(l-1)) through its
+    anchors, and the Jacobian of δ_l is M_l J_(z_l) with M_l = ∂δ_l/∂z_l
+    (the recursion M_l = D_l W_(l+1)ᵀ M_(l+1) W_(l+1) D_l + diag(…)) instead
+    of a sum of chains each re-expanded down to dX, which the simplifier had
+    to flatten and factor again at every layer. In a tree without shared
+    parts every anchor is dX and the Jacobians are those of plain forward
+    accumulation.
+    """
 
     def __init__(self, leaf):
         self.leaf, self.memo, self.has, self.used = leaf, {}, {}, {}
+        self.target, self.anchor, self.chain = leaf, {}, {}
 
     def holds(self, e):
         """True if `e` contains dX."""
@@ -258,14 +273,74 @@ class _Walk:
         """Record an identity used, for the steps."""
         self.used.setdefault(name, identity)
 
+    def reached(self, e):
+        """The subtrees holding dX whose Jacobians the rule of `e` asks for (the trace rule looks
+        through the product under it)."""
+        kids = [a for a in e.args if self.holds(a)]
+        if isinstance(e, E.Trace) and isinstance(e.args[0], E.Mul):
+            kids += [a for a in e.args[0].args if self.holds(a)]
+        return list(dict.fromkeys(kids))
+
+    def find_anchors(self, root):
+        """Post-dominators (toward dX) of every subtree of `root` holding dX, and from them the anchors."""
+        order, parents, stack, seen = [], {}, [(root, False)], set()
+        while stack:   # children before parents, iteratively (a differential may be deep)
+            e, done = stack.pop()
+            if done:
+                order.append(e)
+                continue
+            if e in seen:
+                continue
+            seen.add(e)
+            stack.append((e, True))
+            if e != self.leaf:
+                kids = self.reached(e)
+                for a in kids:
+                    parents[a] = parents.get(a, 0) + 1
+                stack.extend((a, False) for a in reversed(kids))
+        ipdom, depth = {self.leaf: None}, {self.leaf: 0}
+        for e in order:
+            if e == self.leaf:
+                continue
+            kids = self.reached(e) or [self.leaf]   # none: a differential without dX (its rule says so)
+            d = kids[0]
+            for k in kids[1:]:
+                a = k
+                while a != d:
+                    if depth[a] >= depth[d]:
+                        a = ipdom[a]
+                    else:
+                        d = ipdom[d]
+            ipdom[e], depth[e] = d, depth[d] + 1
+        for e in order:
+            if e != self.leaf:
+                a = ipdom[e]
+                while a != self.leaf and parents.get(a, 0) < 2:
+                    a = ipdom[a]
+                self.anchor[e] = a
+
     def of(self, e):
-        """∂vec(e)/∂vec(X)."""
-        if e == self.leaf:
+        """∂vec(e)/∂vec(T), T the anchor of the subtree whose rule asks (dX at the root)."""
+        t = self.target
+        if e == t:
             return E.Identity(numel(e.shape))
+        a = self.anchor.get(e, self.leaf)   # no anchors found: every subtree's anchor is dX
+        if a == t:
+            return self.relative(e)
+        if (e, t) not in self.chain:
+            self.chain[e, t] = E.Mul(self.relative(e), self.of(a))
+        return self.chain[e, t]
+
+    def relative(self, e):
+        """∂vec(e)/∂vec(anchor of e), by the rule of e's operator."""
         if e not in self.memo:
             fn, name = _lookup(e)
             self.use(name, fn.__doc__.strip().rstrip("."))
-            self.memo[e] = fn(e, self)
+            saved, self.target = self.target, self.anchor.get(e, self.leaf)
+            try:
+                self.memo[e] = fn(e, self)
+            finally:
+                self.target = saved
         return self.memo[e]
 
 
@@ -276,9 +351,15 @@ def _lookup(e):
         raise DerivativeError(f"no Jacobian rule for {type(e).__name__} around the differential") from None
 
 
-def jacobian_of(df, leaf):
-    """(J, identities used): J = ∂vec(df)/∂vec(X) for df linear in the leaf dX."""
+def jacobian_of(df, leaf, anchored=False):
+    """(J, identities used): J = ∂vec(df)/∂vec(X) for df linear in the leaf dX.
+
+    anchored: each shared part's Jacobian relative to its anchor (see `_Walk`);
+    otherwise by plain forward accumulation down to dX.
+    """
     w = _Walk(leaf)
+    if anchored:
+        w.find_anchors(df)
     return w.of(df), w.used
 
 
