@@ -352,3 +352,13 @@ def test_negative_powers_right(text):
             g[i, j] = (f(v["X"] + e) - f(v["X"] - e)) / 2e-6
     got = r.evaluate(v)   # names the expression does not use are ignored
     assert np.allclose(got, g, atol=1e-6), (got, g)
+
+
+@pytest.mark.parametrize("text", ["(1 + diag(a))^2", "exp((1 + diag(a))^2)"])
+def test_a_diagonal_does_not_distribute_into_a_broadcast_sum(text):
+    """diag(b) (1 + diag(a)) was simplified to diag(b + b ⊙ a), as if 1 + diag(a) were diagonal: the 1
+    is added to every entry (found by the anchored Jacobian walk's random tests; the self-check refused it)."""
+    from symmat.simplify import simplify
+    e = api.parse("diag(b) (1 + diag(a)) + (1 + diag(a)) diag(b)")
+    assert "diag(2 b" not in str(simplify(e))
+    assert oracle(text, "a", "derivative").status == "ok"

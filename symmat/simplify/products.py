@@ -283,6 +283,8 @@ def mul_diag_distribute(e):
     args = list(e.args)
     for i in range(len(args) - 1):
         p, q = args[i], args[i + 1]
+        if any(isinstance(s, E.Add) and not s.is_scalar and any(t.is_scalar for t in s.args) for s in (p, q)):
+            continue   # 1 + diag(c) adds 1 to every entry: diag(a) 1 would not be diag(a) 𝟏 𝟏ᵀ
         if isinstance(p, E.DiagMat) and isinstance(q, E.Add) and any(_end_is_diag(t, 0) for t in q.args):
             args[i:i + 2] = [E.Add(*[E.Mul(p, t) for t in q.args])]
             return mk_mul(args)
