@@ -13,14 +13,16 @@ Prints, in one run:
    when it can be imported here or by the interpreter given with
    --tensorgrad-python (it needs torch, so it may live in its own venv);
 4. for the n-layer network loss 1/2 ||W_n σ(… σ(W_1 x)…) - y||^2 by W_1: the
-   gradient for n = 1 … 32 and the Hessian for n = 1 … 16, time and size
-   (nodes shown, characters, nodes of the unshared tree), with the ratio to
-   the previous depth (about 2 per doubling is linear).
+   gradient and the Hessian for n = 1 … 32, time and size (nodes shown: the
+   body and the named parts' definitions; named parts; characters; nodes of
+   the unshared tree), with ratios to the previous depth (about 2 per
+   doubling is linear).
 
 The other engines' results are timed, not checked for correctness here.
 Times are CPU seconds of this process (time.process_time), medians.
 
 Run: python benchmarks/bench_derive.py [--repeat 7] [--tensorgrad-python /path/to/python]
+     [--only corpus|network] [--grad-depths 1,2,4,8,16,32] [--hessian-depths 1,2,4,8,16,32]
 """
 
 import argparse
@@ -389,8 +391,8 @@ def network_series(depths, kind, repeat):
     from symmat.errors import LimitError
     from symmat.simplify import size
     print(f"\n{kind} of the n-layer network loss by W1:")
-    print(f"{'n':>3s} {'derive':>10s} {'+check':>10s} {'ratio':>6s} {'nodes shown':>12s} {'chars':>7s} "
-          f"{'unshared':>9s} {'ratio':>6s}")
+    print(f"{'n':>3s} {'derive':>10s} {'+check':>10s} {'ratio':>6s} {'nodes shown':>12s} {'ratio':>6s} "
+          f"{'named':>6s} {'chars':>7s} {'ratio':>6s} {'unshared':>9s}")
     prev = None
     for n in depths:
         f = network(n)
@@ -404,10 +406,10 @@ def network_series(depths, kind, repeat):
         r = fn(f, wrt="W1", check=False)
         shown = size(r.body) + sum(size(v) for _, v in r.bindings)
         chars = len(r.text())
-        ratio = f"{t / prev[0]:6.2f}" if prev else "      "
-        cratio = f"{chars / prev[1]:6.2f}" if prev else "      "
-        prev = (t, chars)
-        print(f"{n:3d} {_ms(t)}ms {_ms(tc)}ms {ratio} {shown:12d} {chars:7d} {size(r.result):9d} {cratio}")
+        ratio, sratio, cratio = (f"{a / b:6.2f}" if prev else "      " for a, b in zip((t, shown, chars), prev or (1, 1, 1)))
+        prev = (t, shown, chars)
+        print(f"{n:3d} {_ms(t)}ms {_ms(tc)}ms {ratio} {shown:12d} {sratio} {len(r.bindings):6d} {chars:7d} {cratio} "
+              f"{size(r.result):9d}")
 
 
 def main():
@@ -417,12 +419,22 @@ def main():
     ap.add_argument("--tensorgrad-python", help="an interpreter that can import tensorgrad")
     ap.add_argument("--tensorgrad-worker", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--grad-depths", default="1,2,4,8,16,32")
-    ap.add_argument("--hessian-depths", default="1,2,4,8,16")
+    ap.add_argument("--hessian-depths", default="1,2,4,8,16,32")
     ap.add_argument("--no-others", action="store_true", help="symmat only")
+    ap.add_argument("--only", choices=("corpus", "network"), help="run only the corpus part (1-3) or the network part (4)")
     args = ap.parse_args()
     if args.tensorgrad_worker:
         print(json.dumps(tensorgrad_run(json.loads(sys.stdin.read()), args.tensorgrad_worker)))
         return
+    if args.only != "network":
+        corpus_part(args)
+    if args.only != "corpus":
+        network_series([int(d) for d in args.grad_depths.split(",")], "grad", max(1, args.repeat // 2))
+        network_series([int(d) for d in args.hessian_depths.split(",")], "hessian", max(1, args.repeat // 3))
+
+
+def corpus_part(args):
+    """Parts 1-3: symmat over the corpus, then SymPy and tensorgrad on the same cases."""
     mine = symmat_times(args.repeat)
     plain = [p for p, _, _ in mine.values()]
     checked = [c for _, c, _ in mine.values()]
@@ -435,8 +447,6 @@ def main():
     if not args.no_others:
         compare("SymPy MatrixSymbol.diff", sympy_times(args.repeat, mine), mine)
         compare("tensorgrad", tensorgrad_times(args.repeat, args.tensorgrad_python), mine)
-    network_series([int(d) for d in args.grad_depths.split(",")], "grad", max(1, args.repeat // 2))
-    network_series([int(d) for d in args.hessian_depths.split(",")], "hessian", max(1, args.repeat // 3))
 
 
 if __name__ == "__main__":

@@ -94,20 +94,23 @@ def relabel(steps, lhs):
     return None
 
 
-# Above this many nodes (counting repeats) the plain Jacobian of a differential re-expands shared
-# chains (a deep network's Hessian: each layer's ∂z_l/∂W1 inside every layer above it), and
-# simplifying it, and the differential, costs the square of the depth: the anchored walk is read
-# instead, simplified once (same size for the network; below the limit the forms printed so far).
+# Above PLAIN_LIMIT nodes (counting repeats) the plain Jacobian of a differential may re-expand
+# shared chains (a deep network's Hessian: each layer's ∂z_l/∂W1 inside every layer above it), and
+# simplifying it, and the differential, costs the square of the depth. Then, if the anchored walk's
+# reading is shorter by ANCHOR_GAIN, it is read instead and simplified once (for the network the
+# same size of result; below the limit the forms printed so far are kept).
 PLAIN_LIMIT = 2000
+ANCHOR_GAIN = 0.8
 
 
 def shortest_jacobian(df, dX):
     """(J, identities): J read off df as built and off df simplified, whichever is shorter
-    (off df by anchors, once, when the plain reading is large)."""
+    (off df by anchors, once, when the plain reading is large and the anchored one shorter)."""
     raw, identities = jacobian_of(df, dX)
     if size(raw) > PLAIN_LIMIT:
-        raw, identities = jacobian_of(df, dX, anchored=True)
-        return simplify(raw), identities
+        by_anchors, used = jacobian_of(df, dX, anchored=True)
+        if size(by_anchors) < ANCHOR_GAIN * size(raw):
+            return simplify(by_anchors), used
     best = (simplify(raw), identities)
     try:
         raw, identities = jacobian_of(simplify(df), dX)

@@ -275,10 +275,12 @@ class _Walk:
 
     def reached(self, e):
         """The subtrees holding dX whose Jacobians the rule of `e` asks for (the trace rule looks
-        through the product under it)."""
+        through the product under it, the product rule through a diagonal factor)."""
         kids = [a for a in e.args if self.holds(a)]
         if isinstance(e, E.Trace) and isinstance(e.args[0], E.Mul):
             kids += [a for a in e.args[0].args if self.holds(a)]
+        if isinstance(e, E.Mul):
+            kids += [a.args[0] for a in e.args if isinstance(a, E.DiagMat) and self.holds(a)]
         return list(dict.fromkeys(kids))
 
     def find_anchors(self, root):
@@ -322,8 +324,10 @@ class _Walk:
     def of(self, e):
         """∂vec(e)/∂vec(T), T the anchor of the subtree whose rule asks (dX at the root)."""
         t = self.target
-        if e == t:
-            return E.Identity(numel(e.shape))
+        if e == t:   # a 1×1 anchor (a trace, a norm) is a number: 1, not a 1×1 identity
+            return E.Const(1) if e.is_scalar and e != self.leaf else E.Identity(numel(e.shape))
+        if e == self.leaf:   # a rule looked below its anchor (one `reached` does not know)
+            raise _OffChain
         a = self.anchor.get(e, self.leaf)   # no anchors found: every subtree's anchor is dX
         if a == t:
             return self.relative(e)
@@ -357,10 +361,19 @@ def jacobian_of(df, leaf, anchored=False):
     anchored: each shared part's Jacobian relative to its anchor (see `_Walk`);
     otherwise by plain forward accumulation down to dX.
     """
-    w = _Walk(leaf)
     if anchored:
+        w = _Walk(leaf)
         w.find_anchors(df)
+        try:
+            return w.of(df), w.used
+        except _OffChain:
+            pass   # read plainly below
+    w = _Walk(leaf)
     return w.of(df), w.used
+
+
+class _OffChain(Exception):
+    """A rule asked for the Jacobian of a subtree that its anchor does not post-dominate."""
 
 
 def substitute(e, old, new):
