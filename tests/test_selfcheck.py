@@ -55,7 +55,7 @@ def test_right_answers_pass_through_the_cli(kind, f, wrt, where):
 def test_gram_matrices_are_inverted_at_full_rank():
     """The sizes are permuted until X is tall: then XᵀX is invertible and the check judges."""
     r = api.grad("y^T X (X^T X)^{-1} X^T y", wrt="y", check=False)
-    sizes = list(sc._size_choices([sc.Plan([r.f]), sc.Plan([r.result])]))
+    sizes = list(sc._size_choices(sc.Plan([r.f, r.result])))
     assert sizes[0]["m"] < sizes[0]["n"] or sizes[0]["n"] < sizes[0]["m"]
     assert any(s != sizes[0] for s in sizes[1:3])
     sc.selfcheck(r)
@@ -177,9 +177,9 @@ def test_a_singular_instance_changes_the_sizes_at_once():
     seen = []
     real = sc._judge
 
-    def judge(result, programs, sizes, rng):
+    def judge(result, program, sizes, rng):
         seen.append(dict(sizes))
-        return real(result, programs, sizes, rng)
+        return real(result, program, sizes, rng)
 
     sc._judge = judge
     try:

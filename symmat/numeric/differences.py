@@ -55,7 +55,7 @@ class Differences:
     """
 
     def __init__(self, pf, base, values, name, V, W=None):
-        """f's program, its values at the instance, the variable moved and the directions."""
+        """The program (f its first root), its values at the instance, the variable moved and the directions."""
         self.pf, self.base, self.values, self.name = pf, base, values, name
         self.x0, self.V, self.W = values[name], V, W
         self.memo = {}
@@ -65,7 +65,7 @@ class Differences:
         in_time()
         moved = _moved(self.values, self.name, self.x0, steps)
         try:
-            return flat(self.pf.outputs(self.pf.rerun(moved, self.base, self.name))[0])
+            return flat(self.pf.output(self.pf.rerun(moved, self.base, self.name), 0))
         except EVALUATION_ERRORS as e:
             raise Inconclusive("no instance could be evaluated near the points drawn") from e
 

@@ -22,6 +22,7 @@ PYTHON_BUDGET = 20_000   # multiply-adds per evaluation below which plain floats
 _CONDITIONED = (E.Inverse, E.Det, E.LogDet)
 _CUBIC = (E.Inverse, E.Det, E.LogDet, E.Power)
 _LEAVES = (E.Var, E.Differential)
+_SIZE_PARAMS = (E.Identity, E.Commutation, E.Size, E.Unvec)
 
 
 def _no_rule(node, args, sizes, cond):
@@ -31,36 +32,97 @@ def _no_rule(node, args, sizes, cond):
 class Plan:
     """The structure of `roots`, worked out once for every choice of sizes.
 
-    The distinct nodes in dependency order (shared subtrees once), each
-    node's argument indices, the leaves by name, the distinct symbolic shapes
-    (few: most nodes share one) and the size names in order of appearance.
+    The distinct nodes in dependency order (shared subtrees once, also
+    between roots: f and its derivative share most of theirs), each node's
+    argument indices, the leaves by name, the distinct symbolic shapes (few:
+    most nodes share one), the size names in order of appearance, the steps
+    for plain floats, and what the work estimate needs: how often each shape
+    is read or written by an entry-by-entry step, and the steps whose cost is
+    a product's or an inverse's.
     """
 
     def __init__(self, roots):
-        """Walk `roots` once (iteratively: trees may be deep)."""
-        order, index, args = [], {}, []
+        """Walk `roots` once (keyed by id, as equal nodes are shared), then every node once."""
+        self.nodes, self.args, index = [], [], {}
         for root in roots:
-            stack = [(root, False)]
-            while stack:
-                node, ready = stack.pop()
-                if node in index:
-                    continue
-                if ready:
-                    index[node] = len(order)
-                    order.append(node)
-                    args.append(tuple(index[a] for a in node.args))
-                    continue
-                stack.append((node, True))
-                stack.extend((a, False) for a in reversed(node.args) if a not in index)
-        self.roots, self.nodes, self.args = [index[r] for r in roots], order, args
-        shape_ids, self.shape_ids = {}, []
-        self.leaves = {}
-        for i, n in enumerate(order):
-            self.shape_ids.append(shape_ids.setdefault(n.shape, len(shape_ids)))
-            if isinstance(n, _LEAVES):
+            try:
+                self._visit(root, index)
+            except RecursionError:     # a tree deeper than the interpreter's stack: the same order, iteratively
+                self._walk(root, index)
+        self.roots = [index[id(r)] for r in roots]
+        shape_ids, self.shape_ids, self.leaves, self.steps = {}, [], {}, []
+        reads, self.special, names, declared = {}, [], {}, set()
+        for i, (n, args) in enumerate(zip(self.nodes, self.args)):
+            kind = _KINDS.get(type(n)) or _kind(type(n))
+            shape = n.shape
+            sid = shape_ids.get(shape)
+            if sid is None:
+                sid = shape_ids[shape] = len(shape_ids)
+                for d in shape:
+                    _names(d, names)
+            self.shape_ids.append(sid)
+            if kind is _LEAF:
                 self.leaves.setdefault(_leaf_name(n), []).append(i)
-        self.shapes = list(shape_ids)
-        self.size_names, self.declared = dims_of(order)
+                reads[sid] = reads.get(sid, 0) + 1
+                if n.is_variable:
+                    declared.update(d for d in shape if isinstance(d, int) and d != 1)
+                continue
+            self.steps.append((i, tiny.RULES.get(type(n), _no_rule), n, args))
+            if kind is _SIZED:
+                for d in (n.params[:1] if isinstance(n, E.Basis) else n.params):
+                    _names(d, names)
+            if kind is _COSTLY:
+                self.special.append(i)
+                continue
+            reads[sid] = reads.get(sid, 0) + 1
+            for a in args:
+                a = self.shape_ids[a]
+                reads[a] = reads.get(a, 0) + 1
+        self.shapes, self.reads = list(shape_ids), reads
+        order = self.nodes
+        self.variables = [order[at[0]] for at in self.leaves.values() if order[at[0]].is_variable]
+        self.size_names, self.declared = list(names), declared
+
+    def _visit(self, node, index):
+        for a in node.args:
+            if id(a) not in index:
+                self._visit(a, index)
+        if id(node) not in index:
+            index[id(node)] = len(self.nodes)
+            self.nodes.append(node)
+            self.args.append(tuple([index[id(a)] for a in node.args]))
+
+    def _walk(self, root, index):
+        stack = [root]
+        while stack:
+            node = stack[-1]
+            pending = [a for a in node.args if id(a) not in index]
+            if pending:
+                stack.extend(reversed(pending))
+                continue
+            stack.pop()
+            if id(node) not in index:
+                index[id(node)] = len(self.nodes)
+                self.nodes.append(node)
+                self.args.append(tuple([index[id(a)] for a in node.args]))
+
+
+_LEAF, _SIZED, _COSTLY, _PLAIN = "leaf", "sized", "costly", "plain"
+_KINDS = {}
+
+
+def _kind(cls):
+    """What a node type is to the plan (worked out once per type)."""
+    if issubclass(cls, _LEAVES):
+        kind = _LEAF
+    elif issubclass(cls, _SIZE_PARAMS + (E.Basis,)):
+        kind = _SIZED
+    elif issubclass(cls, (E.Mul,) + _CUBIC):
+        kind = _COSTLY
+    else:
+        kind = _PLAIN
+    _KINDS[cls] = kind
+    return kind
 
 
 class Program:
@@ -68,38 +130,46 @@ class Program:
 
     def __init__(self, roots, sizes, backend=None, plan=None):
         """Fix the shapes of `plan` (made from `roots` unless given), estimate the work."""
-        plan = plan or Plan(roots)
+        plan = self.plan = plan or Plan(roots)
         self.sizes = dict(sizes)
-        order = self.nodes = plan.nodes
-        self.args, self.roots, self.leaves = plan.args, plan.roots, plan.leaves
-        concrete = [concrete_shape(s, sizes) for s in plan.shapes]
-        self.shapes = [concrete[k] for k in plan.shape_ids]
+        self.nodes, self.args, self.roots, self.leaves = plan.nodes, plan.args, plan.roots, plan.leaves
+        self.variables = plan.variables
+        self._concrete = concrete = [concrete_shape(s, sizes) for s in plan.shapes]
         self.largest = max(m * n for m, n in concrete)
-        self.cost = sum(self._cost(i) for i in range(len(order)))
+        self.cost = (sum(concrete[k][0] * concrete[k][1] * times for k, times in plan.reads.items())
+                     + sum(self._cost(i) for i in plan.special))
         self.backend = backend or ("python" if self.cost <= PYTHON_BUDGET else "numpy")
-        self.variables = [order[steps[0]] for steps in self.leaves.values() if isinstance(order[steps[0]], E.Var)]
         self.cond = tiny.Conditioning()
-        rules = tiny.RULES if self.backend == "python" else {}
-        self._steps = [None if isinstance(n, _LEAVES) else (i, rules.get(type(n), _no_rule), n, self.args[i])
-                       for i, n in enumerate(order)]
-        self._all = [s for s in self._steps if s is not None]
+        self._all = plan.steps
         self._dependents = {}
         self._reruns = {}
 
+    @property
+    def shapes(self):
+        """The concrete shape of every step."""
+        return [self._concrete[k] for k in self.plan.shape_ids]
+
     def _cost(self, i):
-        """Multiply-adds of step i, roughly (matrix products and inverses dominate)."""
-        node, (m, n) = self.nodes[i], self.shapes[i]
-        args = self.args[i]
-        if not args:
-            return m * n
-        shapes = [self.shapes[a] for a in args]
+        """Multiply-adds of a product's or an inverse's step i, roughly (they dominate)."""
+        node, ids = self.nodes[i], self.plan.shape_ids
+        m, n = self._concrete[ids[i]]
+        shapes = [self._concrete[ids[a]] for a in self.args[i]]
         if isinstance(node, E.Mul):
             chain = [s for s in shapes if s != (1, 1)]
             return m * n + sum(chain[0][0] * b[0] * b[1] for b in chain[1:]) if chain else 1
-        if isinstance(node, _CUBIC):
-            k = shapes[0][0]
-            return k ** 3 * (2 + abs(int(node.params[0])).bit_length() if isinstance(node, E.Power) else 2)
-        return m * n + sum(a * b for a, b in shapes)
+        k = shapes[0][0]
+        return k ** 3 * (2 + abs(int(node.params[0])).bit_length() if isinstance(node, E.Power) else 2)
+
+    def needed(self, root):
+        """The steps that root number `root` needs, as a set."""
+        key = ("needed", root)
+        if key not in self._dependents:
+            keep = {self.roots[root]}
+            for i in range(self.roots[root], -1, -1):
+                if i in keep:
+                    keep.update(self.args[i])
+            self._dependents[key] = keep
+        return self._dependents[key]
 
     def dependents(self, name):
         """The steps that depend on the variable `name`, in order."""
@@ -123,26 +193,32 @@ class Program:
                     vals[i] = value
             todo = self._all
         else:
+            steps = self._by_index()
             for i in only:
-                step = self._steps[i]
-                if step is None:
-                    vals[i] = leaf(values[_leaf_name(self.nodes[i])])
+                if i in steps:
+                    todo.append(steps[i])
                 else:
-                    todo.append(step)
+                    vals[i] = leaf(values[_leaf_name(self.nodes[i])])
         self._execute(vals, todo)
         return vals
 
-    def rerun(self, values, vals, name):
+    def rerun(self, values, vals, name, root=0):
         """A copy of `vals` (from `run`) with the variable `name` at its value in `values`
-        and every step that depends on it recomputed."""
-        if name not in self._reruns:
-            self._reruns[name] = [s for s in map(self._steps.__getitem__, self.dependents(name)) if s is not None]
+        and every step that depends on it and that root number `root` needs recomputed
+        (the other roots' values are then stale)."""
+        key = (name, root)
+        if key not in self._reruns:
+            steps, needed = self._by_index(), self.needed(root)
+            self._reruns[key] = [steps[i] for i in self.dependents(name) if i in steps and i in needed]
         vals = list(vals)
         value = self._leaf_value(values[name])
         for i in self.leaves.get(name, ()):
             vals[i] = value
-        self._execute(vals, self._reruns[name])
+        self._execute(vals, self._reruns[key])
         return vals
+
+    def _by_index(self):
+        return {step[0]: step for step in self._all}
 
     def _execute(self, vals, steps):
         """Compute `steps` ((index, rule, node, argument indices)) in order into `vals`."""
@@ -163,54 +239,16 @@ class Program:
 
     def outputs(self, vals):
         """The values of the roots as lists of rows of floats."""
-        out = []
-        for r in self.roots:
-            v = vals[r]
-            out.append(v if self.backend == "python" else v.tolist())
-        return out
+        return [self.output(vals, k) for k in range(len(self.roots))]
+
+    def output(self, vals, k):
+        """The value of root number k as a list of rows of floats."""
+        v = vals[self.roots[k]]
+        return v if self.backend == "python" else v.tolist()
 
     def evaluate(self, values):
         """The roots' values at `values` (lists of rows)."""
         return self.outputs(self.run(values))
-
-
-def topological(roots):
-    """The distinct nodes of `roots`, each after its arguments (iteratively: trees may be deep)."""
-    order, index = [], set()
-    for root in roots:
-        stack = [(root, False)]
-        while stack:
-            node, ready = stack.pop()
-            if node in index:
-                continue
-            if ready:
-                index.add(node)
-                order.append(node)
-                continue
-            stack.append((node, True))
-            stack.extend((a, False) for a in reversed(node.args) if a not in index)
-    return order
-
-
-_SIZE_PARAMS = (E.Identity, E.Commutation, E.Size, E.Unvec)
-
-
-def dims_of(order):
-    """(the size names of the nodes in order of appearance, the integer sizes variables declare)."""
-    names, declared, seen = {}, set(), set()
-    for node in order:
-        dims = node.shape
-        if isinstance(node, _SIZE_PARAMS):
-            dims = dims + tuple(node.params)
-        elif isinstance(node, E.Basis):
-            dims = dims + (node.params[0],)
-        for d in dims:
-            if d not in seen:
-                seen.add(d)
-                _names(d, names)
-        if isinstance(node, E.Var):
-            declared.update(d for d in node.shape if isinstance(d, int) and d != 1)
-    return list(names), declared
 
 
 def _names(d, out):
@@ -253,4 +291,4 @@ def _numpy_step(rules, node, args, env, cond):
     return rules[type(node)](node, args, env)
 
 
-__all__ = ["Plan", "Program", "PYTHON_BUDGET", "topological", "dims_of"]
+__all__ = ["Plan", "Program", "PYTHON_BUDGET"]

@@ -37,9 +37,11 @@ What it decides, and why:
   instance too large is tried smaller or skipped, and the derivation's
   deadline (--derive-timeout) is honoured between evaluations.
 * No NumPy for small instances (`numeric.tiny`): the command line does not
-  pay for loading it. Each tree is walked once (`Plan`), made concrete once
-  per choice of sizes (`Program`), and each moved point recomputes only what
-  depends on x; the random numbers are drawn once per process (`_Draws`).
+  pay for loading it. f and the result are walked once, together (`Plan`),
+  so that the parts they share are computed once; made concrete once per
+  choice of sizes (`Program`); each moved point recomputes only the steps of
+  f that depend on x; the random numbers are drawn once per process
+  (`_Draws`).
 
 A check that found no instance to judge at leaves a note on the result.
 """
@@ -57,7 +59,7 @@ from .program import Plan, Program
 UNRELIABLE = 1e-3      # an instance whose estimated errors exceed this (relative) is no evidence
 COND_LIMIT = 1e8       # an instance whose inverted matrices are worse conditioned is drawn again
 MAX_ENTRIES = 250_000  # the largest intermediate the check builds (2 MB of float64)
-MAX_COST = 2_000_000   # multiply-adds per evaluation of f or of the result
+MAX_COST = 4_000_000   # multiply-adds per evaluation of f and the result together
 DRAWS = 2              # draws at one choice of sizes before the sizes change
 QUICK_FIRST = 1        # the step (index into the first-difference steps, 1e-4 of x's scale) tried alone first
 QUICK_SECOND = 3       # the same for second differences (10^-3.5 of x's scale)
@@ -113,15 +115,15 @@ def selfcheck(result, seed=0):
     """Raise InternalError if `result` disagrees with finite differences at two instances."""
     rng = _Draws() if seed == 0 else random.Random(seed)
     disagreements, agreements, why = [], 0, set()
-    plans = [Plan([result.f]), Plan([result.result])]
-    for sizes in _size_choices(plans):
-        programs = _programs(result, sizes, why, plans)
-        if programs is None:
+    plan = Plan([result.f, result.result])
+    for sizes in _size_choices(plan):
+        program = _program(sizes, why, plan)
+        if program is None:
             continue
         for _ in range(DRAWS):
             in_time()
             try:
-                verdict = _judge(result, programs, sizes, rng)
+                verdict = _judge(result, program, sizes, rng)
             except IllConditioned as e:
                 why.add(str(e))
                 break
@@ -154,13 +156,12 @@ def _refuse(result, disagreements):
 
 # ----------------------------------------------------------------- instances
 
-def _size_choices(plans):
+def _size_choices(plan):
     """Concrete sizes to try, in order: distinct 2, 3, 4, …, the free sizes permuted, smaller.
 
-    (As `tree.sizes.concrete_sizes` assigns them, from the plans' size names: no walk.)
+    (As `tree.sizes.concrete_sizes` assigns them, from the plan's size names: no walk.)
     """
-    free = list(dict.fromkeys(n for plan in plans for n in plan.size_names))
-    declared = set().union(*(plan.declared for plan in plans))
+    free, declared = plan.size_names, plan.declared
     if any(d > MAX_ENTRIES for d in declared):
         return
     pool = [v for v in range(2, 2 + len(free) + len(declared)) if v not in declared]
@@ -174,17 +175,17 @@ def _size_choices(plans):
         yield {n: 1 for n in free}
 
 
-def _programs(result, sizes, why, plans):
-    """(program of f, program of the result) at `sizes`, or None when too large to check."""
+def _program(sizes, why, plan):
+    """The program of f and the result (its two roots) at `sizes`, or None when too large to check."""
     try:
-        pf, pr = (Program([e], sizes, plan=p) for e, p in zip((result.f, result.result), plans))
+        program = Program(None, sizes, plan=plan)
     except EVALUATION_ERRORS + (SymmatError,):
         why.add("sizes could not be made concrete")
         return None
-    if max(pf.largest, pr.largest) > MAX_ENTRIES or max(pf.cost, pr.cost) > MAX_COST:
+    if program.largest > MAX_ENTRIES or program.cost > MAX_COST:
         why.add(f"too large to evaluate at sizes {_fmt_sizes(sizes)}")
         return None
-    return pf, pr
+    return program
 
 
 def _fmt_sizes(sizes):
@@ -222,13 +223,12 @@ def _orthogonal(m, rng):
     return tiny.transpose(cols)
 
 
-def instance(programs, sizes, rng):
+def instance(program, sizes, rng):
     """Values (name → list of rows) for every variable of f and of the result."""
     values = {}
-    for p in programs:
-        for v in p.variables:
-            if v.name not in values:
-                values[v.name] = random_value(v, concrete_shape(v.shape, sizes), rng)
+    for v in program.variables:
+        if v.name not in values:
+            values[v.name] = random_value(v, concrete_shape(v.shape, sizes), rng)
     return values
 
 
@@ -282,21 +282,20 @@ def expected_shape(result, xshape, fshape):
     return (p, N) if result.layout == "denominator" else (N, p)
 
 
-def _judge(result, programs, sizes, rng):
+def _judge(result, program, sizes, rng):
     """None if the result agrees with finite differences at a new instance, else what disagreed.
 
     Kept whole: the steps (evaluate, undo the layout, project, difference,
     compare) share a dozen local values and read best in one place.
     """
-    pf, pr = programs
+    p = program
     X = result.wrt
-    values = instance(programs, sizes, rng)
-    pf.cond.worst = pr.cond.worst = 1.0
+    values = instance(p, sizes, rng)
+    p.cond.worst = 1.0
     try:
-        base = pf.run(values)
-        _conditioned(pf)
-        got = pr.evaluate(values)[0]
-        _conditioned(pr)
+        base = p.run(values)
+        _conditioned(p)
+        f_rows, got = p.outputs(base)
     except tiny.Singular as e:
         raise IllConditioned(ILL_CONDITIONED) from e
     except EVALUATION_ERRORS as e:
@@ -315,7 +314,7 @@ def _judge(result, programs, sizes, rng):
                       X.has("diagonal") and not X.is_scalar)
     c = [rng.gauss(0, 1) for _ in dirs]
     V = _combination(dirs, xshape, c)
-    f0 = flat(pf.outputs(base)[0])
+    f0 = flat(f_rows)
     last_digit = 2.3e-16 * max(map(abs, f0)) if f0 else 0.0
     if result.kind == "hessian":
         d = [rng.gauss(0, 1) for _ in dirs]
@@ -327,7 +326,7 @@ def _judge(result, programs, sizes, rng):
         mine = [sum(jb * cb for jb, cb in zip(row, c)) for row in J]
         scales = [sum(abs(jb * cb) for jb, cb in zip(row, c)) for row in J]
 
-    diffs = Differences(pf, base, values, X.name, V, W)
+    diffs = Differences(p, base, values, X.name, V, W)
     if _agrees_at_one_step(result, sizes, diffs, mine, scales, last_digit):
         return None
 
@@ -350,8 +349,8 @@ def _judge(result, programs, sizes, rng):
     # then with the rounding noise of f and of the closed form measured (cancellation, conditioning)
     nudged = _nudged(values, rng)
     try:
-        f_noise = last_digit + max(abs(a - b) for a, b in zip(flat(pf.evaluate(nudged)[0]), f0))
-        got2 = pr.evaluate(nudged)[0]
+        f2, got2 = p.evaluate(nudged)
+        f_noise = last_digit + max(abs(a - b) for a, b in zip(flat(f2), f0))
     except EVALUATION_ERRORS as e:
         raise Inconclusive("no instance could be evaluated") from e
     if result.kind == "hessian":
