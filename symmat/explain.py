@@ -285,7 +285,7 @@ def _slope_diagonals(counts, names, taken):
         return [("D", found[0])]
     out, used = [], set(taken)
     for part in found:
-        acts = list(dict.fromkeys(a for a in part.walk() if a in names and isinstance(names[a], E.Var)))
+        acts = _outermost_named(part, names)
         name = _after_layer("D", names[acts[0]].name if len(acts) == 1 else "", used)
         used.add(name)
         out.append((name, part))
@@ -353,6 +353,21 @@ def fold_named(result, names):
 
     go(result)
     return memo
+
+
+def _outermost_named(e, names):
+    """The parts of `names` (named by a Var) in `e`, not looking inside them (h2 = σ(W2 σ(W1 x)), not h1)."""
+    found, stack, seen = [], [e], set()
+    while stack:
+        x = stack.pop()
+        if x in seen:
+            continue
+        seen.add(x)
+        if x in names and isinstance(names[x], E.Var):
+            found.append(x)
+        else:
+            stack.extend(x.args)
+    return found
 
 
 def _after_layer(base, activation, used):

@@ -66,23 +66,23 @@ def sig(t):
     return 1 / (1 + np.exp(-t))
 
 
-def loss(v, n, W1=None):
-    """The loss, written here in NumPy (no symmat code)."""
+def loss(v, n, k=1, Wk=None):
+    """The loss, written here in NumPy (no symmat code), with W_k replaced by Wk if given."""
     h = v["x"]
-    for k in range(1, n + 1):
-        z = (W1 if k == 1 and W1 is not None else v[f"W{k}"]) @ h
-        h = z if k == n else sig(z)
+    for j in range(1, n + 1):
+        z = (Wk if j == k and Wk is not None else v[f"W{j}"]) @ h
+        h = z if j == n else sig(z)
     return 0.5 * float(np.sum((h - v["y"]) ** 2))
 
 
-def fd_hessian(v, n, step=1e-4):
-    """∂²f/∂vec(W1)∂vec(W1)ᵀ by central second differences (vec column-major)."""
-    W = v["W1"]
+def fd_hessian(v, n, k=1, step=1e-4):
+    """∂²f/∂vec(W_k)∂vec(W_k)ᵀ by central second differences (vec column-major)."""
+    W = v[f"W{k}"]
     N = W.size
     units = [np.zeros(N) for _ in range(N)]
     for i in range(N):
         units[i][i] = step
-    f = lambda d: loss(v, n, W + d.reshape(W.shape, order="F"))   # noqa: E731
+    f = lambda d: loss(v, n, k, W + d.reshape(W.shape, order="F"))   # noqa: E731
     H = np.zeros((N, N))
     for a in range(N):
         for b in range(a, N):
@@ -91,25 +91,24 @@ def fd_hessian(v, n, step=1e-4):
     return H
 
 
-def backprop_hessian(v, n):
-    """The hand-written form: H = x xᵀ ⊗ M1, M_l = D_l W_(l+1)ᵀ M_(l+1) W_(l+1) D_l + diag(g_l ⊙ σ''(z_l)),
-    M_n = I (the output layer is linear), g_l = ∂f/∂h_l."""
-    hs, h = [], v["x"]
-    for k in range(1, n):
-        h = sig(v[f"W{k}"] @ h)
+def backprop_hessian(v, n, k=1):
+    """The hand-written form by W_k: H = h_(k-1) h_(k-1)ᵀ ⊗ M_k (h_0 = x),
+    M_l = D_l W_(l+1)ᵀ M_(l+1) W_(l+1) D_l + diag(g_l ⊙ σ''(z_l)), M_n = I (the output layer is
+    linear), g_l = ∂f/∂h_l, D_l = diag(σ'(z_l))."""
+    hs, h = [v["x"]], v["x"]
+    for j in range(1, n):
+        h = sig(v[f"W{j}"] @ h)
         hs.append(h)
-    out = v[f"W{n}"] @ h
-    g = out - v["y"]                      # ∂f/∂z_n
+    g = v[f"W{n}"] @ h - v["y"]           # ∂f/∂z_n
     M = np.eye(len(g))
-    for l in range(n - 1, 0, -1):         # layer l's activation h_l = hs[l-1]
-        W = v[f"W{l + 1}"]
-        hl = hs[l - 1]
+    for l in range(n - 1, k - 1, -1):     # layer l's activation h_l = hs[l]
+        W, hl = v[f"W{l + 1}"], hs[l]
         gl = W.T @ g                      # ∂f/∂h_l
         D = np.diag(hl * (1 - hl))
         M = D @ W.T @ M @ W @ D + np.diag(gl * hl * (1 - hl) * (1 - 2 * hl))
         g = gl * hl * (1 - hl)            # ∂f/∂z_l
-    x = v["x"].reshape(-1, 1)
-    return np.kron(x @ x.T, M)
+    a = hs[k - 1].reshape(-1, 1)
+    return np.kron(a @ a.T, M)
 
 
 # ----------------------------------------------------------------- three ways at depths 1–4 (and 6)
@@ -126,6 +125,20 @@ def test_network_hessian_is_the_hand_written_form_and_the_second_differences(n, 
         np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12, err_msg=r.text())
         fd = fd_hessian(v, n)
         np.testing.assert_allclose(got, fd, rtol=1e-5, atol=1e-6 * max(1.0, np.abs(fd).max()))
+
+
+@pytest.mark.parametrize("walk", ["default", "anchored"])
+def test_network_hessian_by_an_inner_layer(walk):
+    """By W2 of four layers: h1 h1ᵀ ⊗ M2, and the names follow the layers (D2 = diag(h2 ⊙ (1 - h2)))."""
+    with anchored(walk == "anchored"):
+        r = api.hessian(network(4), wrt="W2", where=where(4))
+    v = values(4, 5)
+    got = np.asarray(r.result.evaluate(v), dtype=float)
+    np.testing.assert_allclose(got, backprop_hessian(v, 4, k=2), rtol=1e-9, atol=1e-12, err_msg=r.text())
+    np.testing.assert_allclose(got, fd_hessian(v, 4, k=2), rtol=1e-5, atol=1e-6)
+    named = dict(r.bindings)
+    assert str(named["D2"]) == "diag(h2 ⊙ (1 - h2))" and str(named["D3"]) == "diag(h3 ⊙ (1 - h3))"
+    assert "D1" not in named and str(named["g3"]) == "W4ᵀ (ŷ - y)"
 
 
 PRINTED = {
