@@ -284,3 +284,22 @@ def test_verification_refuses_a_huge_expansion_at_once():
         api.verify(r, timeout=5)
     status, out, err = cli("grad", kron_power(10), "--wrt", "A", "--verify")
     assert status == 2 and "--size" in err
+
+
+def test_the_garbage_collector_is_left_as_it_was_found():
+    """Paused during the check, resumed after it, also after a refusal; left off if it was off."""
+    import gc
+    r = api.grad("x^T A x", wrt="x", check=False)
+    bad = _tampered(r, E.Mul(E.Const(2), r.result))
+    assert gc.isenabled()
+    sc.selfcheck(r)
+    assert gc.isenabled()
+    with pytest.raises(InternalError):
+        sc.selfcheck(bad)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        sc.selfcheck(r)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
