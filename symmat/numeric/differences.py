@@ -13,6 +13,8 @@ depend on the variable moved (`Program.rerun`).
 """
 
 import time
+from itertools import chain, repeat
+from operator import add, mul
 
 from ..errors import LimitError
 from ..simplify import DEADLINE
@@ -34,16 +36,14 @@ def in_time():
 
 def flat(rows):
     """vec(·) of a list of rows, column-major."""
-    return [row[j] for j in range(len(rows[0])) for row in rows] if rows else []
+    return list(chain.from_iterable(zip(*rows)))
 
 
 def _moved(values, name, x0, steps):
     """`values` with variable `name` at x0 + Σ h·V."""
-    out = [list(row) for row in x0]
+    out = x0
     for h, V in steps:
-        for i, row in enumerate(V):
-            for j, v in enumerate(row):
-                out[i][j] += h * v
+        out = [list(map(add, row, map(mul, repeat(h), v))) for row, v in zip(out, V)]
     return dict(values, **{name: out})
 
 
