@@ -46,51 +46,44 @@ class Plan:
         self.nodes, self.args, index = [], [], {}
         for root in roots:
             try:
-                self._visit(root, index)
+                _visit(root, index, self.nodes, self.args)
             except RecursionError:     # a tree deeper than the interpreter's stack: the same order, iteratively
                 self._walk(root, index)
         self.roots = [index[id(r)] for r in roots]
-        shape_ids, self.shape_ids, self.leaves, self.steps = {}, [], {}, []
+        shape_ids, ids, self.leaves, self.steps = {}, [], {}, []
         reads, self.special, names, declared = {}, [], {}, set()
+        rules, kinds, steps, leaves = tiny.RULES, _KINDS, self.steps, self.leaves
         for i, (n, args) in enumerate(zip(self.nodes, self.args)):
-            kind = _KINDS.get(type(n)) or _kind(type(n))
+            cls = type(n)
+            kind = kinds.get(cls) or _kind(cls)
             shape = n.shape
             sid = shape_ids.get(shape)
             if sid is None:
                 sid = shape_ids[shape] = len(shape_ids)
                 for d in shape:
                     _names(d, names)
-            self.shape_ids.append(sid)
+            ids.append(sid)
             if kind is _LEAF:
-                self.leaves.setdefault(_leaf_name(n), []).append(i)
+                leaves.setdefault(_leaf_name(n), []).append(i)
                 reads[sid] = reads.get(sid, 0) + 1
                 if n.is_variable:
                     declared.update(d for d in shape if isinstance(d, int) and d != 1)
                 continue
-            self.steps.append((i, tiny.RULES.get(type(n), _no_rule), n, args))
+            steps.append((i, rules.get(cls, _no_rule), n, args))
             if kind is _SIZED:
-                for d in (n.params[:1] if isinstance(n, E.Basis) else n.params):
+                for d in (n.params[:1] if cls is E.Basis else n.params):
                     _names(d, names)
             if kind is _COSTLY:
                 self.special.append(i)
                 continue
             reads[sid] = reads.get(sid, 0) + 1
             for a in args:
-                a = self.shape_ids[a]
+                a = ids[a]
                 reads[a] = reads.get(a, 0) + 1
-        self.shapes, self.reads = list(shape_ids), reads
+        self.shape_ids, self.shapes, self.reads = ids, list(shape_ids), reads
         order = self.nodes
-        self.variables = [order[at[0]] for at in self.leaves.values() if order[at[0]].is_variable]
+        self.variables = [order[at[0]] for at in leaves.values() if order[at[0]].is_variable]
         self.size_names, self.declared = list(names), declared
-
-    def _visit(self, node, index):
-        for a in node.args:
-            if id(a) not in index:
-                self._visit(a, index)
-        if id(node) not in index:
-            index[id(node)] = len(self.nodes)
-            self.nodes.append(node)
-            self.args.append(tuple([index[id(a)] for a in node.args]))
 
     def _walk(self, root, index):
         stack = [root]
@@ -105,6 +98,17 @@ class Plan:
                 index[id(node)] = len(self.nodes)
                 self.nodes.append(node)
                 self.args.append(tuple([index[id(a)] for a in node.args]))
+
+
+def _visit(node, index, nodes, args):
+    """Append the nodes under `node` not yet in `index` to `nodes`, each after its arguments."""
+    for a in node.args:
+        if id(a) not in index:
+            _visit(a, index, nodes, args)
+    if id(node) not in index:
+        index[id(node)] = len(nodes)
+        nodes.append(node)
+        args.append(tuple([index[id(a)] for a in node.args]))
 
 
 _LEAF, _SIZED, _COSTLY, _PLAIN = "leaf", "sized", "costly", "plain"

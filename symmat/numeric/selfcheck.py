@@ -217,6 +217,8 @@ def random_value(var, shape, rng):
     a = [[rng.uniform(0.5, 1.5) for _ in range(n)] for _ in range(m)]
     if m != n or m == 1:
         return a
+    if not var.props:   # no property declared, none implied (Var.has asks only the declared ones)
+        return [[a[i][j] + (m if i == j else 0.0) for j in range(m)] for i in range(m)]
     if var.has("orthogonal"):
         return _orthogonal(m, rng)
     if var.has("diagonal"):
@@ -329,8 +331,8 @@ def _judge(result, program, sizes, rng):
     if not all(map(math.isfinite, chain.from_iterable(got))):     # map and chain: no Python frame per entry
         raise Inconclusive("the result is not finite at the instances drawn")
     J = as_jacobian(result, got, xshape)
-    dirs = directions(xshape, X.has("symmetric") and not X.is_scalar, result.symmetric,
-                      X.has("diagonal") and not X.is_scalar)
+    shaped = bool(X.props) and not X.is_scalar
+    dirs = directions(xshape, shaped and X.has("symmetric"), result.symmetric, shaped and X.has("diagonal"))
     c = [rng.gauss(0, 1) for _ in dirs]
     V = _combination(dirs, xshape, c)
     f0 = flat(f_rows)
