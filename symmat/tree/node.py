@@ -24,8 +24,12 @@ _STRICT = Strict()
 
 # The first node built for each structure; children are replaced by these, so
 # that equal trees share their subtrees and compare without deep recursion.
+# Keyed by (class, ids of the children, params): the children are themselves the
+# first nodes built (and kept alive by the node), so their ids say which they are,
+# and a key hashes in C, without one Python __hash__ call per child.
 _CANON = weakref.WeakValueDictionary()
-_REFS = _CANON.data   # its own dict, key → weak reference: read directly, in C (nodes are built often)
+_REFS = _CANON.data   # its own dict, key → weak reference: read and written directly (nodes are built often)
+_GONE = _CANON._remove   # what drops a key when its node dies
 
 
 def _shared(key, default):
@@ -63,7 +67,8 @@ class Expr:
             if not isinstance(a, Expr):
                 raise TypeError(f"{type(self).__name__} argument {a!r} is not an Expr")
         args = tuple([a if a._canon else _shared(a._key(), a) for a in args])   # equality is O(arity)
-        key = (type(self), args, params)
+        cls = type(self)
+        key = (cls, tuple([id(a) for a in args]), params)
         same = _REFS.get(key)
         if same is not None:
             same = same()
@@ -71,17 +76,19 @@ class Expr:
             shape, h = same.shape, same._hash
         else:
             shape = tuple(self.shape_of(args, params, _STRICT))
-            h = hash((type(self).__name__, args, params))
+            h = hash((cls.__name__, tuple([a._hash for a in args]), params))
         object.__setattr__(self, "args", args)
         object.__setattr__(self, "params", params)
         object.__setattr__(self, "shape", shape)
         object.__setattr__(self, "is_scalar", is_scalar(shape))   # True when the value is 1×1
         object.__setattr__(self, "_hash", h)
-        object.__setattr__(self, "_canon", same is None and _CANON.setdefault(key, self) is self)
+        object.__setattr__(self, "_canon", same is None)
+        if same is None:
+            _REFS[key] = weakref.KeyedRef(self, _GONE, key)
 
     def _key(self):
-        """What makes two nodes equal: type, (canonical) children, parameters."""
-        return (type(self), self.args, self.params)
+        """Which node this is among those alive: type, children (by identity), parameters."""
+        return (type(self), tuple([id(a) for a in self.args]), self.params)
 
     @classmethod
     def shape_of(cls, ops, params, ck):
@@ -98,7 +105,8 @@ class Expr:
     @classmethod
     def _make(cls, args, params):
         """The node of this class over args with params: the one built before, if it lives."""
-        same = _shared((cls, tuple([a if a._canon else _shared(a._key(), a) for a in args]), tuple(params)), None)
+        args = [a if a._canon else _shared(a._key(), a) for a in args]
+        same = _shared((cls, tuple([id(a) for a in args]), tuple(params)), None)
         if same is not None:
             return same
         obj = cls.__new__(cls)
