@@ -15,9 +15,13 @@ time.
 
 Child processes run without PYTHONDONTWRITEBYTECODE (an installed package has
 its bytecode compiled; pass --as-is to keep the environment as it is), after
-one warm-up run that also writes lark's grammar cache.
+one warm-up run that also writes lark's grammar cache. --no-bytecode measures
+a checkout run under PYTHONDONTWRITEBYTECODE=1 that has never written
+bytecode: symmat's source is copied to a fresh folder without __pycache__
+and every module of it is compiled on every start (the standard library and
+the cached parser keep their bytecode).
 
-    python benchmarks/bench_startup.py [--runs 15] [--as-is]
+    python benchmarks/bench_startup.py [--runs 15] [--as-is | --no-bytecode]
 """
 
 import argparse
@@ -27,6 +31,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -58,27 +63,53 @@ SEED_EXPRESSIONS = [
 ]
 
 
-def _run(cmd, env):
+def _run(cmd, env, cwd=ROOT):
     """Run `cmd`; return (wall seconds, CPU seconds of the child, return code, stderr)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
-    done = subprocess.run(cmd, capture_output=True, env=env, cwd=ROOT)
+    done = subprocess.run(cmd, capture_output=True, env=env, cwd=cwd)
     wall = time.perf_counter() - t
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     return wall, cpu, done.returncode, done.stderr.decode(errors="replace")
 
 
-def cold_start(runs, as_is):
+def _source_only_copy():
+    """A fresh folder holding symmat/ and grammar/ without bytecode (removed by the caller)."""
+    folder = tempfile.mkdtemp(prefix="symmat-src-")
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "static")   # static: the web page's files
+    for name in ("symmat", "grammar"):
+        shutil.copytree(os.path.join(ROOT, name), os.path.join(folder, name), ignore=ignore)
+    return folder
+
+
+def cold_start(runs, as_is, no_bytecode=False):
     """Print the cold-start medians (wall and CPU) and their ratios to `python -c pass`.
 
     The commands are interleaved run by run, so that a change of machine load
     affects them alike; CPU time is the steadier figure on a busy machine.
     """
     env = dict(os.environ)
-    if not as_is:
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
+    source = _source_only_copy() if no_bytecode else None
+    try:
+        if no_bytecode:
+            env["PYTHONDONTWRITEBYTECODE"] = "1"
+        elif not as_is:
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPATH"] = (source or ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+        cwd = source or ROOT   # the current folder comes first on sys.path
+        found = subprocess.run([sys.executable, "-c", "import symmat; print(symmat.__file__)"], env=env, cwd=cwd,
+                               capture_output=True, text=True).stdout.strip()
+        assert found.startswith(cwd), f"symmat imported from {found}, not from {cwd}"
+        _cold_start(runs, env, cwd, "no bytecode for symmat" if no_bytecode
+                    else "environment as is" if as_is else "bytecode written")
+    finally:
+        if source:
+            shutil.rmtree(source, ignore_errors=True)
+
+
+def _cold_start(runs, env, cwd, condition):
+    """`cold_start`'s measurement in environment `env`, in folder `cwd`."""
     py = sys.executable
     cases = [("python -c pass", [py, "-c", "pass"]),
              ("import symmat; parse('x^T A x')", [py, "-c", "import symmat; symmat.parse('x^T A x')"]),
@@ -94,7 +125,7 @@ def cold_start(runs, as_is):
         cases.append((f"for reference: import {lib}", [py, "-c", f"import {lib}"]))
     working = []
     for label, cmd in cases:          # warm-up: writes bytecode and the grammar cache
-        _, _, code, err = _run(cmd, env)
+        _, _, code, err = _run(cmd, env, cwd)
         if code == 0:
             working.append((label, cmd))
         else:
@@ -103,10 +134,10 @@ def cold_start(runs, as_is):
     cpus = {label: [] for label, _ in working}
     for _ in range(runs):
         for label, cmd in working:
-            wall, cpu, _, _ = _run(cmd, env)
+            wall, cpu, _, _ = _run(cmd, env, cwd)
             walls[label].append(wall)
             cpus[label].append(cpu)
-    print(f"cold start, median of {runs} runs ({'environment as is' if as_is else 'bytecode written'}):")
+    print(f"cold start, median of {runs} runs ({condition}):")
     base_wall = statistics.median(walls[working[0][0]])
     base_cpu = statistics.median(cpus[working[0][0]])
     for label, _ in working:
@@ -139,8 +170,10 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=15)
     ap.add_argument("--as-is", action="store_true", help="keep PYTHONDONTWRITEBYTECODE if set")
+    ap.add_argument("--no-bytecode", action="store_true",
+                    help="symmat's modules compiled from source on every start (PYTHONDONTWRITEBYTECODE=1)")
     args = ap.parse_args(argv)
-    cold_start(args.runs, args.as_is)
+    cold_start(args.runs, args.as_is, args.no_bytecode)
     parse_times()
 
 

@@ -66,9 +66,10 @@ def _terminal_columns():
 class _Formatter(argparse.HelpFormatter):
     """argparse's help formatter, as wide as argparse makes it (the terminal's width less 2)."""
 
-    def __init__(self, prog, indent_increment=2, max_help_position=24, width=None):
-        width = _terminal_columns() - 2 if width is None else width
-        super().__init__(prog, indent_increment, max_help_position, width)
+    def __init__(self, prog, *args, **kwargs):
+        if len(args) < 3 and kwargs.get("width") is None:   # argparse's own default, found as shutil finds it
+            kwargs["width"] = _terminal_columns() - 2
+        super().__init__(prog, *args, **kwargs)
 
 
 class _Parser(argparse.ArgumentParser):
