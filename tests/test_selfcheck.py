@@ -303,3 +303,26 @@ def test_the_garbage_collector_is_left_as_it_was_found():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+LAYOUTS = [("grad", "x^T B x", "x", "numerator"), ("jacobian", "A x", "x", "denominator"),
+           ("jacobian", "tanh(W x)", "W", "numerator"), ("derivative", "kron(A, X)", "X", "mixed"),
+           ("derivative", "X^T", "X", "mixed"), ("jacobian", "λ a", "λ", "denominator")]
+
+
+@pytest.mark.parametrize("backend", ["python", "numpy"])
+def test_both_backends_judge_alike(backend, monkeypatch):
+    """On NumPy (large instances) the result stays an array, its layout undone and its entries summed
+    by NumPy: right results pass, planted wrong ones are refused, in every layout, as on plain floats."""
+    from symmat.numeric import program
+    for budget in ("PYTHON_BUDGET", "LOADED_BUDGET"):
+        monkeypatch.setattr(program, budget, 0 if backend == "numpy" else 10**12)
+    cases = [(k, f, w, None, wrong) for k, f, w, wrong in PLANTED]
+    cases += [(k, f, w, layout, lambda r: E.Mul(E.Const(2), r.result)) for k, f, w, layout in LAYOUTS]
+    cases += [(k, f, w, layout, lambda r: E.Transpose(r.result)) for k, f, w, layout in LAYOUTS[:2]]
+    for kind, f, wrt, layout, wrong in cases:
+        r = getattr(api, kind)(f, wrt=wrt, check=False, **({"layout": layout} if layout else {}))
+        sc.selfcheck(r)
+        assert not inconclusive(r), (f, r.notes)
+        with pytest.raises(InternalError, match="own check failed"):
+            sc.selfcheck(_tampered(r, wrong(r)))

@@ -9,16 +9,20 @@ every node before anything is computed, so that the cost and the largest
 intermediate are known up front: the self-check never starts what would not
 fit its time and memory. Small instances run on plain floats (`numeric.tiny`,
 no NumPy to load); larger ones on NumPy with `numeric.evaluate`'s rules
-(imported on first use). Each inverse, determinant and negative power reports
+(imported on first use). The line between them is lower once NumPy is loaded
+anyway: the higher one is there to save its import (~70 ms), not its speed. Each inverse, determinant and negative power reports
 the condition number of its argument (`Program.cond`), so that a caller can
 tell an instance next to a singularity from a wrong formula.
 """
+
+import sys
 
 from ..tree import expr as E
 from ..tree.sizes import concrete_shape
 from . import tiny
 
-PYTHON_BUDGET = 20_000   # multiply-adds per evaluation below which plain floats beat NumPy's overhead
+PYTHON_BUDGET = 20_000   # multiply-adds per evaluation below which plain floats beat loading NumPy
+LOADED_BUDGET = 5_000    # the same once NumPy is loaded: below it plain floats beat NumPy's per-call overhead
 _CONDITIONED = (E.Inverse, E.Det, E.LogDet)
 _CUBIC = (E.Inverse, E.Det, E.LogDet, E.Power)
 _LEAVES = (E.Var, E.Differential)
@@ -142,7 +146,8 @@ class Program:
         self.largest = max(m * n for m, n in concrete)
         self.cost = (sum(concrete[k][0] * concrete[k][1] * times for k, times in plan.reads.items())
                      + sum(self._cost(i) for i in plan.special))
-        self.backend = backend or ("python" if self.cost <= PYTHON_BUDGET else "numpy")
+        budget = LOADED_BUDGET if "numpy" in sys.modules else PYTHON_BUDGET
+        self.backend = backend or ("python" if self.cost <= budget else "numpy")
         self.cond = tiny.Conditioning()
         self._all = plan.steps
         self._dependents = {}
@@ -295,4 +300,4 @@ def _numpy_step(rules, node, args, env, cond):
     return rules[type(node)](node, args, env)
 
 
-__all__ = ["Plan", "Program", "PYTHON_BUDGET"]
+__all__ = ["Plan", "Program", "PYTHON_BUDGET", "LOADED_BUDGET"]

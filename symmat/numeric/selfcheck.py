@@ -50,14 +50,13 @@ import gc
 import itertools
 import math
 import random
-from itertools import chain, repeat
-from operator import mul
 
 from ..errors import InternalError, SymmatError
 from ..tree.sizes import concrete_shape
 from . import tiny
 from .differences import EVALUATION_ERRORS, TOL, Differences, Inconclusive, flat, in_time
 from .program import Plan, Program
+from .projection import finite, noise, projected, result_value
 
 UNRELIABLE = 1e-3      # an instance whose estimated errors exceed this (relative) is no evidence
 COND_LIMIT = 1e8       # an instance whose inverted matrices are worse conditioned is drawn again
@@ -279,17 +278,6 @@ def _combination(dirs, shape, coeffs):
     return V
 
 
-def as_jacobian(result, got, xshape):
-    """The result's value as N×p rows (columns in vec(X) order), undoing its layout (SPEC §2)."""
-    X = result.wrt
-    if result.kind == "grad":
-        G = tiny.transpose(got) if result.layout == "numerator" and not X.is_scalar else got
-        return [flat(G)]
-    if result.kind != "hessian" and X.is_scalar and not result.f.is_scalar:
-        return [[v] for v in flat(tiny.transpose(got) if result.layout == "denominator" else got)]
-    return tiny.transpose(got) if result.kind != "hessian" and result.layout == "denominator" else got
-
-
 def expected_shape(result, xshape, fshape):
     """The concrete shape the result must have."""
     X, kind = result.wrt, result.kind
@@ -316,7 +304,7 @@ def _judge(result, program, sizes, rng):
     try:
         base = p.run(values)
         _conditioned(p)
-        f_rows, got = p.outputs(base)
+        f_rows, got = p.output(base, 0), result_value(p, base)
     except tiny.Singular as e:
         raise IllConditioned(ILL_CONDITIONED) from e
     except EVALUATION_ERRORS as e:
@@ -324,28 +312,23 @@ def _judge(result, program, sizes, rng):
     xshape = concrete_shape(X.shape, sizes)
     fshape = concrete_shape(result.f.shape, sizes)
     want_shape = expected_shape(result, xshape, fshape)
-    got_shape = (len(got), len(got[0]) if got else 0)
+    got_shape = (len(got), len(got[0]) if len(got) else 0)
     if got_shape != want_shape:
         return (f"the result is {got_shape[0]}×{got_shape[1]} where it should be "
                 f"{want_shape[0]}×{want_shape[1]}, at sizes {_fmt_sizes(sizes)}")
-    if not all(map(math.isfinite, chain.from_iterable(got))):     # map and chain: no Python frame per entry
+    if not finite(got):
         raise Inconclusive("the result is not finite at the instances drawn")
-    J = as_jacobian(result, got, xshape)
     shaped = bool(X.props) and not X.is_scalar
     dirs = directions(xshape, shaped and X.has("symmetric"), result.symmetric, shaped and X.has("diagonal"))
     c = [rng.gauss(0, 1) for _ in dirs]
     V = _combination(dirs, xshape, c)
     f0 = flat(f_rows)
     last_digit = 2.3e-16 * max(map(abs, f0)) if f0 else 0.0
+    d = W = None
     if result.kind == "hessian":
         d = [rng.gauss(0, 1) for _ in dirs]
         W = _combination(dirs, xshape, d)
-        terms = list(chain.from_iterable(map(mul, map(mul, repeat(di), row), c) for di, row in zip(d, J)))
-        mine, scales = [sum(terms)], [sum(map(abs, terms))]
-    else:
-        d = W = None
-        mine = [sum(map(mul, row, c)) for row in J]
-        scales = [sum(map(abs, map(mul, row, c))) for row in J]
+    mine, scales = projected(result, got, xshape, c, d)
 
     diffs = Differences(p, base, values, X.name, V, W)
     if _agrees_at_one_step(result, sizes, diffs, mine, scales, last_digit):
@@ -370,17 +353,11 @@ def _judge(result, program, sizes, rng):
     # then with the rounding noise of f and of the closed form measured (cancellation, conditioning)
     nudged = _nudged(values, rng)
     try:
-        f2, got2 = p.evaluate(nudged)
-        f_noise = last_digit + max(abs(a - b) for a, b in zip(flat(f2), f0))
+        again = p.run(nudged)
+        f_noise = last_digit + max(abs(a - b) for a, b in zip(flat(p.output(again, 0)), f0))
     except EVALUATION_ERRORS as e:
         raise Inconclusive("no instance could be evaluated") from e
-    if result.kind == "hessian":
-        noise = [abs(sum(di * (a - b) * cj for di, r1, r2 in zip(d, got2, got)
-                         for a, b, cj in zip(r1, r2, c)))]
-    else:
-        J2 = as_jacobian(result, got2, xshape)
-        noise = [abs(sum((a - b) * cb for a, b, cb in zip(r2, r1, c))) for r1, r2 in zip(J, J2)]
-    return judged(f_noise, noise)
+    return judged(f_noise, noise(result, got, result_value(p, again), xshape, c, d))
 
 
 def _agrees_at_one_step(result, sizes, diffs, mine, scales, last_digit):
