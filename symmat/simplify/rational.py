@@ -22,23 +22,37 @@ from .terms import mk_add, mk_mul, resimplify, scale, size
 MAX_TERMS = 64
 
 
-class Poly:
-    """A polynomial over atom indices: {monomial: coefficient}, monomial = ((atom, power), …)."""
+def _exact(c):
+    """c as an int when it is one (int arithmetic runs in C; a Fraction's in Python), else a Fraction."""
+    if type(c) is int:
+        return c
+    c = Fraction(c)
+    return c.numerator if c.denominator == 1 else c
 
-    __slots__ = ("terms",)
+
+class Poly:
+    """A polynomial over atom indices: {monomial: coefficient}, monomial = ((atom, power), …).
+
+    Coefficients are ints where they are whole, Fractions otherwise. A Poly is not changed once
+    built: its sorted items (`key`) are kept, and `normal` marks one whose first coefficient is
+    positive (see `_normal`).
+    """
+
+    __slots__ = ("terms", "_key", "normal")
 
     def __init__(self, terms):
         self.terms = {m: c for m, c in terms.items() if c != 0}
         if len(self.terms) > MAX_TERMS:
             raise _TooBig()
+        self._key, self.normal = None, False
 
     @staticmethod
     def const(c):
-        return Poly({(): Fraction(c)})
+        return Poly({(): _exact(c)})
 
     @staticmethod
     def atom(i):
-        return Poly({((i, 1),): Fraction(1)})
+        return Poly({((i, 1),): 1})
 
     def __add__(self, o):
         out = dict(self.terms)
@@ -58,10 +72,13 @@ class Poly:
         return Poly({m: c * v for m, v in self.terms.items()})
 
     def key(self):
-        return tuple(sorted(self.terms.items()))
+        if self._key is None:
+            self._key = tuple(sorted(self.terms.items()))
+        return self._key
 
     def is_const(self):
-        return set(self.terms) <= {()}
+        t = self.terms
+        return not t or len(t) == 1 and () in t
 
 
 class _TooBig(Exception):
@@ -76,31 +93,39 @@ def _mono_mul(a, b):
 
 
 def _normal(p):
-    """(sign, p') with p' the factor normalised so that its first coefficient is positive."""
-    items = sorted(p.terms.items())
+    """(sign, p') with p' the factor normalised so that its first coefficient is positive (-1 or 1)."""
+    items = p.key()
     if items and items[0][1] < 0:
-        return Fraction(-1), p.scaled(-1)
-    return Fraction(1), p
+        p = p.scaled(-1)
+        p.normal = True
+        return -1, p
+    p.normal = True
+    return 1, p
 
 
 class Rat:
     """coef · Π num / Π den, each factor a Poly."""
 
     def __init__(self, coef, num=(), den=()):
-        self.coef, self.num, self.den = Fraction(coef), list(num), list(den)
+        self.coef = coef if type(coef) is Fraction else Fraction(coef)
+        self.num, self.den = list(num), list(den)
         self._tidy()
 
     def _tidy(self):
         for lst in (self.num, self.den):
             for i, f in enumerate(lst):
+                if f.normal:   # normalised when it entered another Rat
+                    continue
                 if f.is_const():
-                    c = f.terms.get((), Fraction(0))
+                    c = f.terms.get((), 0)
                     self.coef = self.coef * c if lst is self.num else self.coef / c
                     lst[i] = None
                 else:
                     s, lst[i] = _normal(f)
-                    self.coef *= s
-            lst[:] = [f for f in lst if f is not None]
+                    if s < 0:
+                        self.coef = -self.coef
+            if None in lst:
+                lst[:] = [f for f in lst if f is not None]
         for f in list(self.den):
             k = f.key()
             hit = next((j for j, g in enumerate(self.num) if g.key() == k), None)
