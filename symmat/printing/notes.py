@@ -15,7 +15,6 @@ rest is set as math (`prose_latex`).
 
 import contextvars
 import functools
-import json
 import re
 
 from ..tree.names import GREEK_SPELLED, shown, speaking
@@ -253,6 +252,7 @@ def to_data(r, steps=True, report=None):
 @_speaks
 def render_json(result, steps=False, report=None):
     """JSON for programs."""
+    import json  # why: only for --format json (a cold start of the text output skips it)
     items = [to_data(r, steps=True, report=report[i] if report else None)
              for i, r in enumerate(_items(result))]
     return json.dumps(items[0] if not isinstance(result, list) else items, ensure_ascii=False, indent=2)
@@ -298,6 +298,7 @@ def render_check(report, fmt):
 def _check_body(report, fmt):
     """The verdict itself in the format asked."""
     if fmt == "json":
+        import json  # why: only for --format json
         data = report.to_data()
         if getattr(report, "f", None) is not None:
             data = {"read_as": read_as(report.f), **data}
