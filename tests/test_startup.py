@@ -106,6 +106,7 @@ def test_render_and_grad_load_none_of_what_the_lark_runtime_was_trimmed_of():
         modules, out = loaded_beyond_the_interpreter(*argv)
         assert out.strip()
         assert not modules & set(TRIMMED), (argv, sorted(modules & set(TRIMMED)))
+        assert "json" not in modules, argv   # only for --format json
         assert "symmat" in modules   # the probe sees the package's own imports
 
 
@@ -230,3 +231,51 @@ def test_the_program_freezes_its_objects_before_shutdown_and_main_does_not():
         assert 'symmat = "symmat.cli:run"' in f.read()   # the console script
     with open(os.path.join(ROOT, "symmat", "__main__.py"), encoding="utf-8") as f:
         assert "sys.exit(run())" in f.read()
+
+
+@pytest.mark.parametrize("regexp, chars", [("a=", "=a"), ("(?:a|b)=(?!=)", "="), (r"x(?=\()", "(x"),
+                                           (r"x(?<=\()", "x"), ("(?i:ab)c", "c"), ("(?i)abc", ""), ("a?b", "b"),
+                                           ("a*b", "b"), ("a+b", "ab"), ("(?:ab|ac)", "a"), ("[(]x", "(x"),
+                                           ("[()]x", "x"), (r"\s+", ""), ("a{0,3}b", "b"), ("a{2,3}b", "ab"),
+                                           ("[^=]=", "="), ("(?:a(?=b)|c)", "")])
+def test_required_characters_are_only_the_sure_ones(regexp, chars):
+    from symmat.reading.standalone import required_chars
+    assert required_chars(regexp) == chars
+
+
+def test_passing_over_terminals_by_their_required_characters_reads_as_lark_does(tmp_path):
+    """The cached reader skips a terminal whose required character (the = of a definition, the ( after a
+    function name) is missing from the rest of the text; lark in memory tries every terminal."""
+    from symmat.errors import SymmatError
+    from symmat.reading import parser as P
+    os.chmod(tmp_path, 0o700)
+    cached, lark = P.Reader(folder=str(tmp_path)), P.Reader(folder=False)
+    assert cached.runtime.REQUIRED["PREFIX"] == "=" and cached.runtime.REQUIRED["CALL"] == "("
+
+    def shape(r):
+        if isinstance(r, tuple):
+            return tuple(shape(x) for x in r)
+        if isinstance(r, list):
+            return [shape(x) for x in r]
+        if isinstance(r, P.Raw):
+            return (r.op, r.params, r.start, r.end, r.grouped, tuple(shape(a) for a in r.args))
+        if type(r).__name__ == "Decl":
+            return (r.kind, r.shape, r.props)
+        return (type(r).__name__, str(r), getattr(r, "type", None), getattr(r, "start_pos", None))
+
+    def read(reader, text):
+        saved, P._READER = P._READER, reader
+        try:
+            return shape(P.parse_raw(text))
+        except SymmatError as e:
+            return str(e)
+        finally:
+            P._READER = saved
+
+    texts = ["f(x) = x^T x", "L = ||w||^2", "f = x y z where x, y, z: scalar", "tr A", "tr(A) + log x",
+             r"\log \det X", r"\operatorname{tr}\left(X\right)", "sigma x", "σ(x) + sin x", "sum x + sum(x)",
+             "x == y", "f(x) = ", "= x", "g(a, b) = a b", "exp(x", "exp x)", "log|X| + 1.2.3", "x^T A x",
+             r"\mathbf{x}^T x", r"\mathbf x", "a ⊙ b where a: vector", "1/2 ||X w - y||^2 + λ ||w||^2",
+             r"\frac{1}{2} x^T x", r"\sqrt{x^T x}", "softmax(z)_1", "f(x) = g(x) = x"]
+    for text in texts:
+        assert read(cached, text) == read(lark, text), text

@@ -20,7 +20,8 @@ What this module decides:
   another user would run as code);
 * how a state's lexer finds the next token: it tries only the terminals that
   can start with the next character (the table `FIRST`, computed when the
-  parser is generated), each compiled on first use. lark's own scanner
+  parser is generated) and whose required characters (`REQUIRED`) the rest
+  of the text holds, each compiled on first use. lark's own scanner
   compiles one alternation of all of a state's terminals per state, which
   costs ~4 ms of every cold start per state visited; the matching order
   (lark's terminal order) and so the tokens are the same.
@@ -40,7 +41,7 @@ GRAMMAR_NAME = "symmat.lark"
 START_RULES = ["start", "decls"]
 OPTIONS = dict(parser="lalr", lexer="contextual", start=START_RULES, keep_all_tokens=True,
                maybe_placeholders=False)
-GENERATOR_FORMAT = 4   # bump when the generated module's layout or standalone.trim changes
+GENERATOR_FORMAT = 5   # bump when the generated module's layout or standalone.trim changes
 
 
 # ----------------------------------------------------------------- the grammar file
@@ -224,31 +225,41 @@ _COMPILED = {}
 
 
 class FirstCharScanner:
-    """A state's scanner: the terminals that can start with the next character, in lark's order."""
+    """A state's scanner: the terminals that can start with the next character, in lark's order.
 
-    def __init__(self, terminals, first):
-        self.order = [(t.name, t.pattern.to_regexp()) for t in terminals]
-        self.allowed_types = {name for name, _ in self.order}
+    A terminal is also passed over, without compiling or trying its regex,
+    when the rest of the text lacks a character that all its matches contain
+    (`REQUIRED`: the ``=`` of a definition ``f(x) = …``, the ``(`` that a
+    function name's lookahead wants): it could not match there.
+    """
+
+    def __init__(self, terminals, first, required=None):
+        required = required or {}
+        self.order = [(t.name, t.pattern.to_regexp(), required.get(t.name, "")) for t in terminals]
+        self.allowed_types = {name for name, _, _ in self.order}
         self.first = first
         self._by_char = {}
+        self._last = (None, 0, {})   # (text, end, {character: its last position in text[:end]})
 
     def _candidates(self, ch):
-        """The (name, regexp) pairs worth trying at a character `ch`."""
+        """The (name, regexp, required characters) of the terminals worth trying at a character `ch`."""
         found = self._by_char.get(ch)
         if found is None:
             first = self.first
-            if any(name not in first for name, _ in self.order):
+            if any(name not in first for name, _, _ in self.order):
                 from .standalone import first_chars  # why: only for lark in memory (no generated FIRST)
-            for name, regexp in self.order:
+            for name, regexp, _ in self.order:
                 if name not in first:
                     first[name] = first_chars(regexp)
-            found = self._by_char[ch] = [(n, r) for n, r in self.order if first[n] is None or ch in first[n]]
+            found = self._by_char[ch] = [t for t in self.order if first[t[0]] is None or ch in first[t[0]]]
         return found
 
     def match(self, text, pos):
         """(value, terminal name) of the token at `pos`, or None (lark's Scanner.match)."""
         s, end = (text.text, text.end) if hasattr(text, "text") else (text, len(text))
-        for name, regexp in self._candidates(s[pos]):
+        for name, regexp, required in self._candidates(s[pos]):
+            if required and self._lacks(s, end, pos, required):
+                continue
             regex = _COMPILED.get(regexp)
             if regex is None:
                 regex = _COMPILED[regexp] = re.compile(regexp)
@@ -257,10 +268,24 @@ class FirstCharScanner:
                 return m.group(0), name
         return None
 
+    def _lacks(self, s, end, pos, chars):
+        """Whether one of `chars` is missing from ``s[pos:end]`` (last positions found once per text)."""
+        memo = self._last
+        if memo[0] is not s or memo[1] != end:
+            memo = self._last = (s, end, {})   # one assignment: a reading in another thread keeps its own
+        last = memo[2]
+        for c in chars:
+            at = last.get(c)
+            if at is None:
+                at = last[c] = s.rfind(c, 0, end)
+            if at < pos:
+                return True
+        return False
+
 
 def _first_char_lexer(rt):
     """lark's contextual lexer whose state lexers scan with `FirstCharScanner`."""
-    first = dict(rt.FIRST)
+    first, required = dict(rt.FIRST), getattr(rt, "REQUIRED", {})
 
     class FirstCharLexer(rt.BasicLexer):
         """lark's BasicLexer; only the scanner differs."""
@@ -268,7 +293,7 @@ def _first_char_lexer(rt):
         def _build_scanner(self):
             """The grammar has no terminal that a keyword terminal shadows, so no lexer callbacks."""
             self.callback = dict(self.user_callbacks)
-            return FirstCharScanner(self.terminals, first)
+            return FirstCharScanner(self.terminals, first, required)
 
     class FirstCharContextualLexer(rt.ContextualLexer):
         """lark's contextual lexer with `FirstCharLexer` for each state, built when the state is first met.

@@ -224,7 +224,8 @@ def source(text, key, options, always_accept=()):
     gen_standalone(inst, out=out)
     text_out = out.getvalue().replace("\nimport pickle, zlib, base64\n", "\n")   # used only when compressed
     first = {t.name: first_chars(t.pattern.to_regexp()) for t in inst.terminals}
-    return trim(text_out) + f"\nFIRST = {first!r}\nGRAMMAR_KEY = {key!r}\n"
+    required = {t.name: chars for t in inst.terminals if (chars := required_chars(t.pattern.to_regexp()))}
+    return trim(text_out) + f"\nFIRST = {first!r}\nREQUIRED = {required!r}\nGRAMMAR_KEY = {key!r}\n"
 
 
 def generate(text, path, key, options, always_accept=()):
@@ -264,13 +265,19 @@ class _AnyChar(Exception):
     """A regex whose first character cannot be narrowed down."""
 
 
-def first_chars(regexp):
-    """The characters a match of `regexp` can start with, as a string; None if any may."""
+def _sre():
+    """Python's regex parser and its constants."""
     try:
         from re import _constants as sc, _parser as sp  # why: regex analysis, when a parser is generated
     except ImportError:  # Python < 3.11
         import sre_constants as sc  # why: the same modules under their old names
         import sre_parse as sp
+    return sc, sp
+
+
+def first_chars(regexp):
+    """The characters a match of `regexp` can start with, as a string; None if any may."""
+    sc, sp = _sre()
     try:
         parsed = sp.parse(regexp)
         if parsed.state.flags & sc.SRE_FLAG_IGNORECASE:
@@ -323,3 +330,45 @@ def _first_item(op, av, sc):
     if op in (sc.AT, sc.ASSERT, sc.ASSERT_NOT):
         return set(), True
     raise _AnyChar
+
+
+# ----------------------------------------------------------------- characters every match contains
+
+def required_chars(regexp):
+    """The characters that every match of `regexp` holds, its lookaheads included, as a string ('' if none).
+
+    Only what is sure counts: a literal outside any optional part, in every
+    branch of an alternation, or in a lookahead (which reads the text after
+    the match, still inside what the lexer is given); case-insensitive parts
+    count for nothing.
+    """
+    sc, sp = _sre()
+    parsed = sp.parse(regexp)
+    if parsed.state.flags & sc.SRE_FLAG_IGNORECASE:
+        return ""
+    return "".join(sorted(_required_of(parsed, sc)))
+
+
+def _required_of(seq, sc):
+    """The characters every match of a parsed regex sequence holds."""
+    chars = set()
+    for op, av in seq:
+        chars |= _required_item(op, av, sc)
+    return chars
+
+
+def _required_item(op, av, sc):
+    """The characters every match of one parsed regex item holds."""
+    if op is sc.LITERAL:
+        return {chr(av)}
+    if op is sc.IN and len(av) == 1 and av[0][0] is sc.LITERAL:
+        return {chr(av[0][1])}
+    if op is sc.SUBPATTERN:
+        return set() if av[1] & sc.SRE_FLAG_IGNORECASE else _required_of(av[3], sc)
+    if op is sc.BRANCH:
+        return set.intersection(*(_required_of(branch, sc) for branch in av[1]))
+    if (op in (sc.MAX_REPEAT, sc.MIN_REPEAT) or op.name == "POSSESSIVE_REPEAT") and av[0] >= 1:
+        return _required_of(av[2], sc)
+    if op is sc.ASSERT and av[0] == 1:   # a lookahead; a lookbehind (-1) reads before the match
+        return _required_of(av[1], sc)
+    return set()
