@@ -192,6 +192,9 @@ def written(steps):
     return out
 
 
+_HELD = threading.RLock()   # one writer of held-back notes at a time (writing is rare and short)
+
+
 class Displayed:
     """Jupyter display of a derivative or of several (rendered math, names as typed)."""
 
@@ -212,7 +215,7 @@ class Derivative(Displayed):
     def __init__(self, kind, f, wrt, result, layout, symmetric, steps, notes=()):
         self.kind, self.f, self.wrt, self.result = kind, f, wrt, result
         self.layout, self.symmetric, self._steps = layout, symmetric, steps
-        self._held = []   # functions that write what is said on first reading (see `hold`)
+        self._held, self._writing = [], False   # functions that write what is said on first reading (`hold`)
         self.notes = list(notes)
         self.bindings, self.body = [], result   # named shared parts (h = σ(…)): set by `explain.name`
         self.symbol = self.symbol_latex = None  # ∂vec(F)/∂vec(X) and the like: set by `explain.describe`
@@ -235,7 +238,7 @@ class Derivative(Displayed):
         """Steps after the first written with `names` (a part → its name's Var), `first` lines before them,
         without writing the held-back lines."""
         steps = self._steps
-        self._steps = [steps[0]] + list(first) + [s.renamed(names) for s in steps[1:]]
+        self._steps = [steps[0]] + list(first) + [Later(lambda: written([s.renamed(names) for s in steps[1:]]))]
 
     def hold(self, write):
         """Run `write()` when the notes, the index formula or the slices are first read, not now.
@@ -247,8 +250,16 @@ class Derivative(Displayed):
         self._held.append(write)
 
     def _written(self):
-        while self._held:
-            self._held.pop(0)()
+        if self._held:
+            with _HELD:   # another thread reading waits for the whole; this one, inside a write, goes on
+                if self._writing:
+                    return
+                self._writing = True
+                try:
+                    while self._held:
+                        self._held.pop(0)()
+                finally:
+                    self._writing = False
 
     def _said(name):   # noqa: N805 - a property factory used in the class body
         def get(self):

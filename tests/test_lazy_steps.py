@@ -86,3 +86,22 @@ def test_index_form_and_slices_written_on_first_reading(monkeypatch):
     r = symmat.derivative("A X B", wrt="X")
     r.notes.append("a note added afterwards")   # it comes after those held back, as when they were written at once
     assert r.notes == at_once[0][0] + ["a note added afterwards"]
+
+
+def test_threads_reading_held_notes_all_see_them_whole():
+    import threading
+    expected = list(symmat.derivative("A X B", wrt="X").notes)
+    for _ in range(5):
+        r = symmat.derivative("A X B", wrt="X")
+        seen, start = [], threading.Barrier(4)
+
+        def read():
+            start.wait()
+            seen.append(list(r.notes))
+
+        threads = [threading.Thread(target=read) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert seen == [expected] * 4
