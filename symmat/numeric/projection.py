@@ -74,7 +74,7 @@ def _projected_array(J, c, d):
     return (J @ c).tolist(), (abs(J) @ abs(c)).tolist()
 
 
-def noise(result, got, got2, xshape, c, d):
+def closed_form_noise(result, got, got2, xshape, c, d):
     """How much the closed form along the directions moved between `got` and `got2`."""
     if not isinstance(got, list):
         moved = _projected_array(as_jacobian_array(result, got2 - got), c, d)[0]

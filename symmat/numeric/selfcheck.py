@@ -56,7 +56,7 @@ from ..tree.sizes import concrete_shape
 from . import tiny
 from .differences import EVALUATION_ERRORS, TOL, Differences, Inconclusive, flat, in_time
 from .program import Plan, Program
-from .projection import finite, noise, projected, result_value
+from .projection import closed_form_noise, finite, projected, result_value
 
 UNRELIABLE = 1e-3      # an instance whose estimated errors exceed this (relative) is no evidence
 COND_LIMIT = 1e8       # an instance whose inverted matrices are worse conditioned is drawn again
@@ -134,7 +134,7 @@ def _selfcheck(result, seed):
     rng = _Draws() if seed == 0 else random.Random(seed)
     disagreements, agreements, why = [], 0, set()
     plan = Plan([result.f, result.result])
-    for sizes in _size_choices(plan):
+    for sizes in _size_choices(plan, [d for d in result.wrt.shape if isinstance(d, str)]):
         program = _program(sizes, why, plan)
         if program is None:
             continue
@@ -174,12 +174,16 @@ def _refuse(result, disagreements):
 
 # ----------------------------------------------------------------- instances
 
-def _size_choices(plan):
+def _size_choices(plan, first=()):
     """Concrete sizes to try, in order: distinct 2, 3, 4, …, the free sizes permuted, smaller.
 
-    (As `tree.sizes.concrete_sizes` assigns them, from the plan's size names: no walk.)
+    (As `tree.sizes.concrete_sizes` assigns them, from the plan's size names: no walk.) The
+    sizes named in `first` (those of the variable differentiated by) take the smallest values:
+    they are the ones a Hessian squares (by the first layer of a network, the largest of all if
+    they came last), and every size is still distinct from every other.
     """
-    free, declared = plan.size_names, plan.declared
+    declared = plan.declared
+    free = list(dict.fromkeys([n for n in first if n in plan.size_names] + plan.size_names))
     if any(d > MAX_ENTRIES for d in declared):
         return
     pool = [v for v in range(2, 2 + len(free) + len(declared)) if v not in declared]
@@ -357,7 +361,7 @@ def _judge(result, program, sizes, rng):
         f_noise = last_digit + max(abs(a - b) for a, b in zip(flat(p.output(again, 0)), f0))
     except EVALUATION_ERRORS as e:
         raise Inconclusive("no instance could be evaluated") from e
-    return judged(f_noise, noise(result, got, result_value(p, again), xshape, c, d))
+    return judged(f_noise, closed_form_noise(result, got, result_value(p, again), xshape, c, d))
 
 
 def _agrees_at_one_step(result, sizes, diffs, mine, scales, last_digit):
