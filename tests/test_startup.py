@@ -279,3 +279,18 @@ def test_passing_over_terminals_by_their_required_characters_reads_as_lark_does(
              r"\frac{1}{2} x^T x", r"\sqrt{x^T x}", "softmax(z)_1", "f(x) = g(x) = x"]
     for text in texts:
         assert read(cached, text) == read(lark, text), text
+
+
+def test_reading_imports_nothing_beyond_a_bare_interpreter_that_it_can_do_without():
+    """In an interpreter that starts bare (python -S: no site, so nothing preloaded, as in a plain install),
+    reading loads neither what lark's runtime was trimmed of, nor contextlib or importlib.util."""
+    import site
+    paths = [ROOT] + site.getsitepackages()
+    probe = (f"import sys\nsys.path[:0] = {paths!r}\nfrom symmat.reading import parser as P\n"
+             "P.parse_raw('x^T A x')\n"
+             f"print(sorted(m for m in sys.modules if m.split('.')[0] in {list(TRIMMED)!r}"
+             " or m in ('contextlib', 'importlib.util', 'lark')))")
+    done = subprocess.run([sys.executable, "-S", "-c", probe], capture_output=True, text=True, cwd=ROOT,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]", done.stdout

@@ -41,7 +41,7 @@ GRAMMAR_NAME = "symmat.lark"
 START_RULES = ["start", "decls"]
 OPTIONS = dict(parser="lalr", lexer="contextual", start=START_RULES, keep_all_tokens=True,
                maybe_placeholders=False)
-GENERATOR_FORMAT = 5   # bump when the generated module's layout or standalone.trim changes
+GENERATOR_FORMAT = 6   # bump when the generated module's layout or standalone.trim changes
 
 
 # ----------------------------------------------------------------- the grammar file
@@ -67,8 +67,7 @@ def grammar_text():
 
 def lark_version():
     """The installed lark's version, read without importing lark (which costs a cold start ~37 ms)."""
-    from importlib.util import find_spec  # why: only here, to locate lark without importing it
-    spec = find_spec("lark")
+    spec = _find_spec("lark")
     if spec is None or not spec.origin:
         return "none"
     try:
@@ -79,6 +78,22 @@ def lark_version():
     except OSError:
         pass
     return "unknown"
+
+
+def _find_spec(name):
+    """``importlib.util.find_spec`` for a top-level module not yet imported, without importlib.util.
+
+    (importlib.util imports contextlib: ~3 ms of a cold start where the
+    interpreter has not loaded them already.) Each finder on ``sys.meta_path``
+    is asked in turn, as the import system asks them.
+    """
+    import sys   # why: already loaded by every interpreter; only here
+    for finder in sys.meta_path:
+        find = getattr(finder, "find_spec", None)
+        spec = find(name, None) if find is not None else None
+        if spec is not None:
+            return spec
+    return None
 
 
 def digest(text, version=None):
@@ -146,10 +161,12 @@ def load_generated(path, key):
     """The generated parser module at `path`, or None if it is missing, not private or stale."""
     if not _private(path, want_dir=False):
         return None
-    from importlib.util import module_from_spec, spec_from_file_location  # why: once per process
-    spec = spec_from_file_location(f"symmat_grammar_{key}", path)
-    module = module_from_spec(spec)
-    spec.loader.exec_module(module)
+    from importlib.machinery import SourceFileLoader  # why: once per process (importlib.util costs ~3 ms)
+    name = f"symmat_grammar_{key}"
+    loader = SourceFileLoader(name, path)
+    module = type(os)(name)   # a module object (types.ModuleType)
+    module.__file__, module.__loader__ = path, loader
+    loader.exec_module(module)   # from the bytecode next to it when it is up to date
     return module if getattr(module, "GRAMMAR_KEY", None) == key else None
 
 

@@ -20,6 +20,7 @@ What this module decides:
   - ``dataclass``: only ``TextSlice`` (frozen, three fields) uses it: its
     ``__init__``, equality, hash and repr are written out;
   - ``inspect``: only for ``v_args`` on a class (not used): imported when called;
+  - ``contextlib``: only ``suppress``, written out;
   - ``regex``: only for ``Lark(regex=True)`` (not used): never tried.
 
   and one change makes loading the tables faster: ``Serialize.deserialize``
@@ -154,6 +155,20 @@ _TEXT_SLICE_WRITTEN_OUT = '''class TextSlice(Generic[AnyStr]):
         return f"TextSlice(text={self.text!r}, start={self.start!r}, end={self.end!r})"
 '''
 
+_CONTEXTLIB = "from contextlib import suppress\n"
+_SUPPRESS = '''class suppress:
+    """contextlib.suppress, written out (symmat: no contextlib import)."""
+
+    def __init__(self, *exceptions):
+        self._exceptions = exceptions
+
+    def __enter__(self):
+        pass
+
+    def __exit__(self, exctype, excinst, exctb):
+        return exctype is not None and issubclass(exctype, self._exceptions)
+'''
+
 _INSPECT = "from inspect import getmembers, getmro\n"
 _INSPECT_LAZY = '''def getmembers(object, predicate=None):
     import inspect   # symmat: only for v_args on a class
@@ -185,7 +200,7 @@ _DESERIALIZE_MEMO_FIRST = """        if '@' in data:   # symmat: a memo referenc
 REPLACEMENTS = [(_TYPING_IMPORT, _TYPING_STANDINS), (_LOGGING, _QUIET_LOGGER), (_SET_LEVEL, ""),
                 (_REGEX_IMPORT, "_has_regex = False   # symmat: Lark(regex=True) is never used\n"),
                 (_CATEG, _CATEG_LAZY), (_TEXT_SLICE, _TEXT_SLICE_WRITTEN_OUT), (_INSPECT, _INSPECT_LAZY),
-                (_DESERIALIZE, _DESERIALIZE_MEMO_FIRST)]
+                (_DESERIALIZE, _DESERIALIZE_MEMO_FIRST), (_CONTEXTLIB, _SUPPRESS)]
 
 
 def trim(source):
