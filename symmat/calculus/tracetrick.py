@@ -13,6 +13,7 @@ from ..tree import expr as E
 from ..errors import DerivativeError, InternalError
 from ..tree.shapes import dim_mul
 from ..tree.rules import named_rules
+from ..simplify.symmetry import flip
 
 RULES, rule = named_rules()   # one rule per operator: RULES[cls] = (function, name)
 
@@ -52,7 +53,8 @@ def t_mul(e, bar, i):
     chain = [a for a in e.args if not a.is_scalar]
     j = _position(e, i)
     left, right = chain[:j], chain[j + 1:]
-    parts = scalars + ([_t(left)] if left else []) + [bar] + ([_t(right)] if right else [])
+    one = isinstance(bar, E.Const) and bar.value == 1 and (left or right or scalars)
+    parts = scalars + _t(left) + ([] if one else [bar]) + _t(right)
     return parts[0] if len(parts) == 1 else E.Mul(*parts)
 
 
@@ -61,8 +63,8 @@ def _position(e, i):
 
 
 def _t(factors):
-    """(F1 … Fk)ᵀ."""
-    return E.Transpose(factors[0] if len(factors) == 1 else E.Mul(*factors))
+    """(F1 … Fk)ᵀ as the factors Fkᵀ … F1ᵀ (transposes pushed onto them, as simplify would)."""
+    return [flip(f) for f in reversed(factors)]
 
 
 @rule(E.Div, name="linearity")
