@@ -107,6 +107,12 @@ class Server(ThreadingHTTPServer):
         self.pool.close()
         super().server_close()
 
+    def handle_error(self, request, client_address):
+        """A client that hung up before its answer was written is no error of ours: nothing is printed."""
+        if isinstance(sys.exc_info()[1], ConnectionError):   # BrokenPipe, ConnectionReset, …
+            return
+        super().handle_error(request, client_address)
+
 
 class Handler(BaseHTTPRequestHandler):
     """GET the page and its files, POST the API; nothing else."""
