@@ -7,12 +7,12 @@ consistency check is not printed and exits 3. A traceback is shown only
 with --debug.
 """
 
-import argparse
 import math
 import os
 import sys
 
 from . import api
+from .cli_quick import quick_parse
 from .errors import InternalError, SymmatError, printable
 from .printing.text import to_text
 from .reading import Limits
@@ -63,26 +63,6 @@ def _terminal_columns():
     return columns or 80
 
 
-class _Formatter(argparse.HelpFormatter):
-    """argparse's help formatter, as wide as argparse makes it (the terminal's width less 2)."""
-
-    def __init__(self, prog, *args, **kwargs):
-        if len(args) < 3 and kwargs.get("width") is None:   # argparse's own default, found as shutil finds it
-            kwargs["width"] = _terminal_columns() - 2
-        super().__init__(prog, *args, **kwargs)
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse with one-line errors, like every other rejection (exit status 2)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("formatter_class", _Formatter)
-        super().__init__(*args, **kwargs)
-
-    def error(self, message):
-        self.exit(2, f"symmat: {message} (see {self.prog} --help)\n")
-
-
 def _derive_opts(p):
     _common(p)
     _verify_opts(p)
@@ -128,6 +108,38 @@ SUBCOMMANDS = ([(name, f"the {name} of an expression", _derive_opts)
                   ("serve", "serve the page (and its JSON API) on this computer", _serve_opts)])
 
 
+def _parser_class():
+    """symmat's argparse parser class: one-line errors, help as wide as argparse makes it (made once)."""
+    global _PARSER_CLASS
+    if _PARSER_CLASS is not None:
+        return _PARSER_CLASS
+    import argparse  # why: only for a line that `quick_parse` leaves to argparse (help, errors, rarer options)
+
+    class _Formatter(argparse.HelpFormatter):
+        """argparse's help formatter, as wide as argparse makes it (the terminal's width less 2)."""
+
+        def __init__(self, prog, *args, **kwargs):
+            if len(args) < 3 and kwargs.get("width") is None:   # argparse's own default, found as shutil finds it
+                kwargs["width"] = _terminal_columns() - 2
+            super().__init__(prog, *args, **kwargs)
+
+    class _Parser(argparse.ArgumentParser):
+        """argparse with one-line errors, like every other rejection (exit status 2)."""
+
+        def __init__(self, *args, **kwargs):
+            kwargs.setdefault("formatter_class", _Formatter)
+            super().__init__(*args, **kwargs)
+
+        def error(self, message):
+            self.exit(2, f"symmat: {message} (see {self.prog} --help)\n")
+
+    _PARSER_CLASS = _Parser
+    return _Parser
+
+
+_PARSER_CLASS = None
+
+
 def build_parser(command=None):
     """The argparse parser of every command; given `command`, of that command alone.
 
@@ -136,13 +148,21 @@ def build_parser(command=None):
     not be built: building them all is 8 parsers and ~100 ``add_argument``
     calls, a tenth of a cold ``symmat render``.
     """
-    ap = _Parser(prog="symmat", description="Symbolic matrix calculus with "
-                                 "derivations, proofs by expansion, and checking of hand derivations.")
+    ap = _parser_class()(prog="symmat", description="Symbolic matrix calculus with "
+                                            "derivations, proofs by expansion, and checking of hand derivations.")
     sub = ap.add_subparsers(dest="command", required=True)
     for name, text, add_options in SUBCOMMANDS:
         if command is None or command == name:
             add_options(sub.add_parser(name, help=text))
     return ap
+
+
+def parse_args(argv):
+    """The options of command line `argv`: read by `quick_parse` when it can, else by argparse."""
+    args = quick_parse(argv, SUBCOMMANDS)
+    if args is None:
+        args = build_parser(argv[0] if argv and argv[0] in COMMANDS else None).parse_args(argv)
+    return args
 
 
 def _limits(args):
@@ -180,6 +200,7 @@ def _derivation(path):
 
 def _seconds(text):
     """A finite positive number of seconds (for --verify-timeout, --derive-timeout)."""
+    import argparse  # why: called by argparse alone (quick_parse leaves typed options to it)
     try:
         value = float(text)
     except ValueError:
@@ -197,7 +218,7 @@ def _sizes(text):
 def main(argv=None):
     """Run the command line; returns the exit status."""
     argv = sys.argv[1:] if argv is None else list(argv)
-    args = build_parser(argv[0] if argv and argv[0] in COMMANDS else None).parse_args(argv)
+    args = parse_args(argv)
     if not _safe_stdout() and getattr(args, "format", None) == "text":
         args.format = "ascii"
     try:

@@ -1,0 +1,94 @@
+"""The command line read without argparse (symmat.cli_quick): the same namespace as argparse's, or left to
+argparse; and the cold-start path that relies on it loads neither argparse nor what argparse loads."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+import symmat
+from symmat import cli
+from symmat.cli_quick import quick_parse
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(symmat.__file__)))
+
+LINES = [
+    ["render", "x^T A x"], ["render", "x"], ["render", "-"], ["render", ""], ["render", "x", "--format", "latex"],
+    ["render", "x", "--format=json"], ["render", "x", "--format", "bogus"], ["render", "x", "--format=bogus"],
+    ["render", "--where", "A: symmetric", "x^T A x"], ["render", "x", "--where=A: symmetric"],
+    ["render", "x", "--where", "-A"], ["render", "x", "--where=-A"], ["render", "x", "--where", ""],
+    ["render", "x", "--where"], ["render", "x", "--debug"], ["render", "x", "--debug=1"],
+    ["render", "x", "--deb"], ["render", "x", "--form", "latex"], ["render", "x", "y"], ["render"],
+    ["render", "--", "x"], ["render", "-x"], ["render", "-1"], ["render", "x", "-h"], ["render", "--help"],
+    ["render", "x", "--max-depth", "9"], ["render", "x", "--derive-timeout", "0"],
+    ["render", "x", "--format", "latex", "--format", "json"], ["render", "x", "--wrt", "x"],
+    ["grad", "x^T A x", "--wrt", "x"], ["grad", "x^T A x", "--wrt=x"], ["grad", "--wrt", "x", "x^T A x"],
+    ["grad", "x^T A x"], ["grad", "x^T A x", "--wrt"], ["grad", "x^T A x", "--wrt", "-x"],
+    ["grad", "f", "--wrt", "x", "--steps", "--verify", "--elements", "--layout", "numerator"],
+    ["grad", "f", "--wrt", "x", "--style", "index", "--symmetric", "entrywise", "--format", "markdown"],
+    ["grad", "f", "--wrt", "x", "--size", "n=2"], ["grad", "f", "--wrt", "x", "--max-size", "3"],
+    ["grad", "f", "--wrt", "x", "--layout", "sideways"], ["hessian", "sum(exp(A x))", "--wrt", "x"],
+    ["jacobian", "softmax(W x)", "--wrt", "W", "--format", "ascii"], ["derivative", "X^2", "--wrt", "X"],
+    ["check", "f", "--wrt", "x", "--claim", "c"], ["check", "f", "--wrt", "x", "--claim", "c", "--kind", "grad"],
+    ["check", "f", "--wrt", "x", "--derivation", "-"], ["check", "f", "--wrt", "x", "--derivation", "d.txt"],
+    ["check", "f", "--wrt", "x"], ["check", "f", "--wrt", "x", "--claim", "c", "--derivation", "d"],
+    ["verify", "f", "--wrt", "x"], ["verify", "f", "--wrt", "x", "--kind", "hessian", "--size", "n=2"],
+    ["serve"], ["serve", "--port", "0"], ["bogus", "x"], [], ["--help"],
+]
+
+
+def argparse_outcome(argv, capsys):
+    """What argparse makes of `argv`: its namespace as a dict, or its exit status and what it printed."""
+    try:
+        result = vars(cli.build_parser(argv[0] if argv and argv[0] in cli.COMMANDS else None).parse_args(argv))
+    except SystemExit as e:
+        result = ("exit", e.code, capsys.readouterr())
+    return result
+
+
+@pytest.mark.parametrize("argv", LINES)
+def test_a_line_read_quickly_reads_as_argparse_reads_it(argv, capsys):
+    quick = quick_parse(list(argv), cli.SUBCOMMANDS)
+    if quick is not None:
+        assert vars(quick) == argparse_outcome(argv, capsys)
+
+
+def test_the_ordinary_lines_are_read_quickly_and_the_others_left_to_argparse(capsys):
+    """So that the test above compares something: most lines are read here; each refusal goes to argparse."""
+    quick = [argv for argv in LINES if quick_parse(list(argv), cli.SUBCOMMANDS) is not None]
+    assert ["render", "x^T A x"] in quick and ["grad", "x^T A x", "--wrt", "x"] in quick
+    assert ["check", "f", "--wrt", "x", "--claim", "c", "--kind", "grad"] in quick
+    assert len(quick) >= 25, quick
+    for argv in (["render", "--help"], ["render", "x", "--deb"], ["grad", "x^T A x"], ["serve"],
+                 ["render", "x", "--max-depth", "9"], ["render", "x", "--format", "bogus"]):
+        assert argv not in quick
+    refused = [argv for argv in LINES if argv not in quick]
+    assert sum(isinstance(argparse_outcome(argv, capsys), tuple) for argv in refused) >= 15
+
+
+def test_main_reads_a_line_left_to_argparse_with_argparses_message(capsys):
+    with pytest.raises(SystemExit) as e:
+        cli.main(["render", "x", "--format", "bogus"])
+    assert e.value.code == 2
+    assert "invalid choice: 'bogus'" in capsys.readouterr().err
+
+
+def loaded(*argv):
+    """Which of argparse, gettext and locale `python -m symmat ARGV` has loaded when it ends."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, os.environ.get("PYTHONPATH", "")]))
+    probe = ("import sys\nfrom symmat.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+             "print(sorted(m for m in ('argparse', 'gettext', 'locale') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", probe, *argv], capture_output=True, text=True, env=env,
+                          cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip().splitlines()
+
+
+def test_render_and_grad_read_their_line_without_argparse():
+    out = loaded("render", "x^T A x")
+    assert out[0] == "xᵀ A x" and out[-1] == "[]", out
+    out = loaded("grad", "x^T A x", "--wrt", "x")
+    assert "(A + Aᵀ) x" in "\n".join(out) and out[-1] == "[]", out
+    # the converse, so that the probe can fail: help is argparse's
+    assert "argparse" in loaded("render", "--help")[-1]
