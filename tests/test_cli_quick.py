@@ -92,3 +92,58 @@ def test_render_and_grad_read_their_line_without_argparse():
     assert "(A + Aᵀ) x" in "\n".join(out) and out[-1] == "[]", out
     # the converse, so that the probe can fail: help is argparse's
     assert "argparse" in loaded("render", "--help")[-1]
+
+
+def test_a_plain_render_or_grad_loads_no_module_it_can_do_without():
+    """In an interpreter that starts bare (python -S: nothing preloaded, as in a wheel's plain venv), a render
+    and a grad load neither argparse (nor gettext, locale) nor importlib (nor, for a render, warnings, which
+    importlib imports; the self-check's random loads it for a grad)."""
+    import site
+    paths = [ROOT] + site.getsitepackages()
+    for argv in (["render", "x^T A x"], ["grad", "x^T A x", "--wrt", "x"]):
+        unwanted = ("argparse", "gettext", "locale", "importlib", "importlib.util", "importlib.machinery")
+        unwanted += ("warnings",) if argv[0] == "render" else ()
+        probe = (f"import sys\nsys.path[:0] = {paths!r}\nfrom symmat.cli import main\nmain({argv!r})\n"
+                 f"print(sorted(m for m in {unwanted!r} if m in sys.modules))")
+        done = subprocess.run([sys.executable, "-S", "-c", probe], capture_output=True, text=True, cwd=ROOT,
+                              timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip().splitlines()[-1] == "[]", (argv, done.stdout)
+
+
+def test_rendering_compiles_no_regular_expression_of_symmats_own():
+    """A render compiles only the lexer's terminals it meets: the patterns for LaTeX accents, \\frac exponents,
+    I_n, subscript digits and bracket depth are compiled only for a text that has them."""
+    code = ("import re, sys\nfrom symmat.cli import main\nmain(sys.argv[1:])\n"
+            "cache = list(getattr(re, '_cache', {})) + list(getattr(re, '_cache2', {}))\n"
+            "print(sorted({k[1] for k in cache if isinstance(k, tuple) and isinstance(k[1], str)}))")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, os.environ.get("PYTHONPATH", "")]))
+
+    def compiled(*argv):
+        done = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, env=env,
+                              cwd=ROOT, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return eval(done.stdout.strip().splitlines()[-1], {})   # a list of strings printed by the probe
+
+    from symmat.reading import rawtree
+    from symmat.tree import names
+    ours = {names._ACCENT_RE, rawtree._FRAC, r"I_\{?(\d+)\}?", r"([₀-₉]+)", r"[(\[{]|[)\]}]"}
+    found = compiled("render", "x^T A x")
+    assert found, "the probe sees the lexer's patterns"
+    assert not ours & set(found), sorted(ours & set(found))
+    # the converse, so that the probe can fail: a text with them compiles them
+    deep = "(" * 3 + r"\hat{y}^{\frac{1}{2}} + I_2 x₁" + ")" * 3
+    found = compiled("render", deep, "--max-depth", "2")
+    assert r"[(\[{]|[)\]}]" in found
+    found = compiled("render", r"\hat{y}^{\frac{1}{2}} + x₁ + I_2 y")
+    assert ours - {r"[(\[{]|[)\]}]"} <= set(found), sorted(ours - set(found))
+
+
+def test_the_cached_runtime_builds_each_classs_namespace_once(tmp_path):
+    """standalone.trim: lark's Serialize.deserialize keeps the namespace it builds on the class."""
+    from symmat.reading import parser as P
+    os.chmod(tmp_path, 0o700)
+    reader = P.Reader(folder=str(tmp_path))
+    assert reader.parse("x^T A x") is not None
+    rt = reader.runtime
+    assert "_symmat_namespace" in rt.TerminalDef.__dict__ and "_symmat_namespace" in rt.Rule.__dict__

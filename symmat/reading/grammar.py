@@ -41,7 +41,7 @@ GRAMMAR_NAME = "symmat.lark"
 START_RULES = ["start", "decls"]
 OPTIONS = dict(parser="lalr", lexer="contextual", start=START_RULES, keep_all_tokens=True,
                maybe_placeholders=False)
-GENERATOR_FORMAT = 6   # bump when the generated module's layout or standalone.trim changes
+GENERATOR_FORMAT = 7   # bump when the generated module's layout or standalone.trim changes
 
 
 # ----------------------------------------------------------------- the grammar file
@@ -161,7 +161,10 @@ def load_generated(path, key):
     """The generated parser module at `path`, or None if it is missing, not private or stale."""
     if not _private(path, want_dir=False):
         return None
-    from importlib.machinery import SourceFileLoader  # why: once per process (importlib.util costs ~3 ms)
+    try:   # importlib.machinery's class, loaded with the interpreter (the importlib package loads warnings)
+        from _frozen_importlib_external import SourceFileLoader  # why: once per process, at no import cost
+    except ImportError:
+        from importlib.machinery import SourceFileLoader  # why: an interpreter without that module
     name = f"symmat_grammar_{key}"
     loader = SourceFileLoader(name, path)
     module = type(os)(name)   # a module object (types.ModuleType)

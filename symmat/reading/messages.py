@@ -148,7 +148,8 @@ def check_input(text, limits, what):
     if not text.strip():
         raise ParseError(f"the {what} is empty: type an expression such as  x^T A x")
     depth = 0
-    for m in re.finditer(r"[(\[{]|[)\]}]", text):
+    openers = text.count("(") + text.count("[") + text.count("{")
+    for m in (re.finditer(r"[(\[{]|[)\]}]", text) if openers > limits.max_depth else ()):   # deeper only then
         depth += 1 if m.group(0) in "([{" else -1
         if depth > limits.max_depth:
             err = positioned(LimitError, f"the {what} is nested deeper than {limits.max_depth} "

@@ -99,13 +99,15 @@ def _function_name(text):
 
 
 _EXPONENT_CHARS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻−", "0123456789--", "^{}() \t\n")
-_FRAC = re.compile(r"\\[dt]?frac\s*(?:\{([^{}]*)\}|(\d))\s*(?:\{([^{}]*)\}|(\d))")
+_FRAC = r"\\[dt]?frac\s*(?:\{([^{}]*)\}|(\d))\s*(?:\{([^{}]*)\}|(\d))"   # compiled when a \frac is met
 
 
 def _exponent(tok):
     """The rational exponent written in a POWER, SUPERSCRIPT or HADPOW token (``\\frac{a}{b}`` is a/b)."""
-    text = _FRAC.sub(lambda m: f"{(m.group(1) or m.group(2)).strip()}/{(m.group(3) or m.group(4)).strip()}",
-                     tok.value.lstrip("."))
+    text = tok.value.lstrip(".")
+    if "frac" in text:
+        text = re.sub(_FRAC, lambda m: f"{(m.group(1) or m.group(2)).strip()}/{(m.group(3) or m.group(4)).strip()}",
+                      text)
     text = text.translate(_EXPONENT_CHARS)
     try:
         return Fraction(text)
@@ -248,7 +250,7 @@ class RawBuilder:
         """A name; ``I`` is the identity, ``eye`` the identity of the size its context needs."""
         tok = c[0]
         text = tok.value
-        m = re.fullmatch(r"I_\{?(\d+)\}?", text)
+        m = re.fullmatch(r"I_\{?(\d+)\}?", text) if text[:2] == "I_" else None
         if text == "I" or m:
             return Raw("identity", (), (int(m.group(1)),) if m else (), tok.start_pos, tok.end_pos)
         if text == "eye":

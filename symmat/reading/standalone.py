@@ -25,7 +25,8 @@ What this module decides:
 
   and one change makes loading the tables faster: ``Serialize.deserialize``
   returns a memo reference (most of what the parse table holds) before it
-  builds the namespace that only a full object needs.
+  builds the namespace that only a full object needs, and builds that
+  namespace once per class, not once per object.
 
   Each change replaces an exact piece of lark's text. If one is not found (a
   lark version whose text differs), none is made and the module is lark's as
@@ -190,8 +191,11 @@ _DESERIALIZE = """        namespace = getattr(cls, '__serialize_namespace__', []
 _DESERIALIZE_MEMO_FIRST = """        if '@' in data:   # symmat: a memo reference first (~2000 of them), before the namespace is built
             return memo[data['@']]
 
-        namespace = getattr(cls, '__serialize_namespace__', [])
-        namespace = {c.__name__:c for c in namespace}
+        namespace = cls.__dict__.get('_symmat_namespace')
+        if namespace is None:   # symmat: built once per class, not once per object (~600 of them)
+            namespace = getattr(cls, '__serialize_namespace__', [])
+            namespace = {c.__name__:c for c in namespace}
+            cls._symmat_namespace = namespace
 
         fields = getattr(cls, '__serialize_fields__')
 """

@@ -26,9 +26,22 @@ GREEK_SPELLED = {v: k for k, v in reversed(list(GREEK.items()))}
 
 _ACCENTS = {"hat": "hat", "widehat": "hat", "bar": "bar", "overline": "bar",
             "tilde": "tilde", "widetilde": "tilde"}
-_ACCENT_RE = re.compile(r"\\(\w+)\s*\{\s*([A-Za-z])\s*\}")
+_ACCENT_RE = r"\\(\w+)\s*\{\s*([A-Za-z])\s*\}"   # compiled (by re's cache) only for a name with a backslash
 _SUBSCRIPT_DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉ϑϕϵ", "0123456789θφε")
-_SPELLED_HEAD = re.compile(r"([A-Za-z]+)(.*)", re.S)
+_ASCII_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+
+
+def _accent(t):
+    """``re.fullmatch(_ACCENT_RE, t)``: a match starts with a backslash, so others are not tried."""
+    return re.fullmatch(_ACCENT_RE, t) if t[:1] == "\\" else None
+
+
+def _spelled_head(text):
+    """(the leading ASCII letters of `text`, the rest): what ``([A-Za-z]+)(.*)`` matches, without a regex."""
+    i = 0
+    while i < len(text) and text[i] in _ASCII_LETTERS:
+        i += 1
+    return text[:i], text[i:]
 
 
 def canonical_name(text):
@@ -40,7 +53,7 @@ def canonical_name(text):
     becomes Unicode (``theta_1`` → ``θ1``), since `build` maps only bare names.
     """
     t = text.strip()
-    m = _ACCENT_RE.fullmatch(t)
+    m = _accent(t)
     if m and m.group(1) in _ACCENTS:
         return f"{m.group(2)}_{_ACCENTS[m.group(1)]}"
     t = t.lstrip("\\").translate(_SUBSCRIPT_DIGITS)
@@ -48,9 +61,9 @@ def canonical_name(text):
     for sub in subs:
         sub = sub.strip("{}")
         base += sub if sub.isdigit() else "_" + sub
-    m = _SPELLED_HEAD.fullmatch(base)
-    if m and m.group(2) and m.group(1) in GREEK:
-        base = GREEK[m.group(1)] + m.group(2)
+    head, rest = _spelled_head(base)
+    if head and rest and head in GREEK:
+        base = GREEK[head] + rest
     return base
 
 
@@ -102,18 +115,19 @@ def display_spelling(text):
     again in ASCII).
     """
     t = text.strip()
-    m = _ACCENT_RE.fullmatch(t)
+    m = _accent(t)
     if m and m.group(1) in _ACCENTS:
         return f"{m.group(2)}_{_ACCENTS[m.group(1)]}"
     t = t.lstrip("\\")
-    t = re.sub(r"([₀-₉]+)", lambda s: "_" + s.group(1).translate(_SUBSCRIPT_DIGITS), t)
+    if any("₀" <= c <= "₉" for c in t):   # (the regex compiled only for a name with subscript digits)
+        t = re.sub(r"([₀-₉]+)", lambda s: "_" + s.group(1).translate(_SUBSCRIPT_DIGITS), t)
     t = t.translate(_SUBSCRIPT_DIGITS)
     base, *subs = t.split("_")
     for sub in subs:
         base += "_" + sub.strip("{}").lstrip("\\")
-    m = _SPELLED_HEAD.fullmatch(base)
-    if m and m.group(1) in GREEK:
-        base = GREEK[m.group(1)] + m.group(2)
+    head, rest = _spelled_head(base)
+    if head and head in GREEK:
+        base = GREEK[head] + rest
     return base
 
 
