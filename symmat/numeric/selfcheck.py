@@ -29,6 +29,14 @@ What it decides, and why:
   evidence either way: the instance is drawn again, with the free sizes
   permuted after two bad draws, or at once after a singular or ill-conditioned
   one (X inv(XᵀX) Xᵀ needs X tall), then at smaller sizes.
+* An agreement must be able to tell: where the error bars of an instance are
+  wider than INFORMATIVE (1e-3) of the values (every σ of a deep network
+  saturated, its derivative below the rounding of f's differences), any closed
+  form that small would agree, so the instance is no evidence, and the next
+  ones are drawn better scaled (`numeric.scaling`: matrices with entries of
+  mean zero and size ~1/√n, so that W h stays O(1)). If none can tell, the
+  check says so in its note; it never agrees. (A closed form that is exactly
+  zero is still confirmed by differences within their rounding.)
 * A disagreement is confirmed before it is reported: the result is refused
   only when a second instance disagrees too, and the message says what
   disagreed where. An instance that agrees first is enough.
@@ -57,6 +65,7 @@ from . import tiny
 from .differences import EVALUATION_ERRORS, TOL, Differences, Inconclusive, flat, in_time
 from .program import Plan, Program
 from .projection import closed_form_noise, finite, projected, result_value
+from .scaling import positive_only, scaled_value
 
 UNRELIABLE = 1e-3      # an instance whose estimated errors exceed this (relative) is no evidence
 COND_LIMIT = 1e8       # an instance whose inverted matrices are worse conditioned is drawn again
@@ -65,11 +74,21 @@ MAX_COST = 4_000_000   # multiply-adds per evaluation of f and the result togeth
 DRAWS = 2              # draws at one choice of sizes before the sizes change
 QUICK_FIRST = 1        # the step (index into the first-difference steps, 1e-4 of x's scale) tried alone first
 QUICK_SECOND = 3       # the same for second differences (10^-3.5 of x's scale)
+INFORMATIVE = 1e-3     # an agreement counts only where the error bars are below this fraction of the values
 
 
 class IllConditioned(Inconclusive):
     """An inverted matrix is (near) singular: at these sizes it almost surely is for every draw
     (X inv(XᵀX) Xᵀ with X wide), so the sizes change at once."""
+
+
+class Uninformative(Inconclusive):
+    """The differences' error bars are larger than a fraction of the values compared: any closed form
+    that small would agree (a saturated network's derivative below f's rounding). The next instances
+    are drawn better scaled (`numeric.scaling`)."""
+
+
+UNINFORMATIVE = "the derivative was below the rounding level of the differences at the instances drawn"
 
 
 class _Draws:
@@ -104,6 +123,15 @@ class _Draws:
         self.u = i + 1
         return a + (b - a) * self._uniform[i]
 
+    def uniforms(self, a, b, n):
+        """n uniform numbers in [a, b], as n calls of `uniform` give them, in one slice."""
+        i = self.u
+        while i + n > len(self._uniform):
+            self._more()
+        self.u = i + n
+        w = b - a
+        return [a + w * u for u in self._uniform[i:i + n]]
+
     def gauss(self, mu, sigma):
         """A normal number."""
         i = self.g
@@ -134,6 +162,7 @@ def _selfcheck(result, seed):
     rng = _Draws() if seed == 0 else random.Random(seed)
     disagreements, agreements, why = [], 0, set()
     plan = Plan([result.f, result.result])
+    scaled = None     # after an uninformative instance: the names of the variables to keep positive
     for sizes in _size_choices(plan, [d for d in result.wrt.shape if isinstance(d, str)]):
         program = _program(sizes, why, plan)
         if program is None:
@@ -141,7 +170,13 @@ def _selfcheck(result, seed):
         for _ in range(DRAWS):
             in_time()
             try:
-                verdict = _judge(result, program, sizes, rng)
+                verdict = (_judge(result, program, sizes, rng) if scaled is None
+                           else _judge(result, program, sizes, rng, scaled))
+            except Uninformative as e:
+                why.add(str(e))
+                if scaled is None:
+                    scaled = positive_only(result.f)
+                continue
             except IllConditioned as e:
                 why.add(str(e))
                 break
@@ -217,7 +252,7 @@ def _fmt_sizes(sizes):
 def random_value(var, shape, rng):
     """A value (list of rows) for `var` in the domain its properties describe."""
     m, n = shape
-    a = [[rng.uniform(0.5, 1.5) for _ in range(n)] for _ in range(m)]
+    a = [uniforms(rng, 0.5, 1.5, n) for _ in range(m)]
     if m != n or m == 1:
         return a
     if not var.props:   # no property declared, none implied (Var.has asks only the declared ones)
@@ -231,6 +266,12 @@ def random_value(var, shape, rng):
     elif var.has("symmetric"):
         a = [[(a[i][j] + a[j][i]) / 2 for j in range(m)] for i in range(m)]
     return [[a[i][j] + (m if i == j else 0.0) for j in range(m)] for i in range(m)]
+
+
+def uniforms(rng, a, b, n):
+    """n uniform numbers in [a, b] from `rng` (a `_Draws` slices them at once)."""
+    bulk = getattr(rng, "uniforms", None)
+    return bulk(a, b, n) if bulk is not None else [rng.uniform(a, b) for _ in range(n)]
 
 
 def _orthogonal(m, rng):
@@ -247,12 +288,15 @@ def _orthogonal(m, rng):
     return tiny.transpose(cols)
 
 
-def instance(program, sizes, rng):
-    """Values (name → list of rows) for every variable of f and of the result."""
+def instance(program, sizes, rng, scaled=None):
+    """Values (name → list of rows) for every variable of f and of the result; better scaled
+    (`numeric.scaling`) where `scaled`, the names of the variables to keep positive, is given."""
     values = {}
     for v in program.variables:
         if v.name not in values:
-            values[v.name] = random_value(v, concrete_shape(v.shape, sizes), rng)
+            shape = concrete_shape(v.shape, sizes)
+            value = None if scaled is None else scaled_value(v, shape, rng, v.name in scaled, uniforms)
+            values[v.name] = random_value(v, shape, rng) if value is None else value
     return values
 
 
@@ -295,7 +339,7 @@ def expected_shape(result, xshape, fshape):
     return (p, N) if result.layout == "denominator" else (N, p)
 
 
-def _judge(result, program, sizes, rng):
+def _judge(result, program, sizes, rng, scaled=None):
     """None if the result agrees with finite differences at a new instance, else what disagreed.
 
     Kept whole: the steps (evaluate, undo the layout, project, difference,
@@ -303,7 +347,7 @@ def _judge(result, program, sizes, rng):
     """
     p = program
     X = result.wrt
-    values = instance(p, sizes, rng)
+    values = instance(p, sizes, rng, scaled)
     p.cond.worst = 1.0
     try:
         base = p.run(values)
@@ -352,6 +396,8 @@ def _judge(result, program, sizes, rng):
     try:   # then the steps made smaller until the differences settle, f rounded in its last digit only
         if judged(last_digit, None) is None:
             return None
+    except Uninformative:
+        raise           # measuring more noise only widens the bars
     except Inconclusive:
         pass
     # then with the rounding noise of f and of the closed form measured (cancellation, conditioning)
@@ -412,9 +458,10 @@ def _compare(result, sizes, mine, want, scales, fd_err, noise, rounding):
     evidence either way.
     """
     top = max(max(scales), max(abs(w) for w in want), 1e-300)
-    worst, where, unsettled = 0.0, 0, False
+    worst, where, unsettled, widest = 0.0, 0, False, 0.0
     for k, (a, b, e1, e2) in enumerate(zip(mine, want, fd_err, noise)):
         bars = 10 * (e1 + e2 + rounding)
+        widest = max(widest, bars)
         if e1 + e2 > UNRELIABLE * top and e1 + e2 > 100 * rounding:
             unsettled = True
         excess = abs(a - b) - (TOL * top + bars + 1e-13 * top)
@@ -423,6 +470,8 @@ def _compare(result, sizes, mine, want, scales, fd_err, noise, rounding):
     if unsettled:
         raise Inconclusive("finite differences did not settle at the instances drawn")
     if worst <= 0:
+        if widest > INFORMATIVE * top and max(scales) > 0:
+            raise Uninformative(UNINFORMATIVE)
         return None
     a, b = mine[where], want[where]
     return (f"at sizes {_fmt_sizes(sizes)} along a random direction, {_component(result, where)}"
