@@ -4,8 +4,9 @@ Every node holds `args` (its child expressions), `params` (the non-expression
 data that distinguishes it: a name, a function, an exponent) and `shape`,
 computed when the node is built by the class's `shape_of` rule. A node that
 exists is well-shaped. Nodes compare and hash by structure (hash cached), and
-the first node built for each structure is shared by every later equal one,
-so equality is O(arity) however deep the trees.
+the first node built for each structure is shared by every later equal one
+(when it dies, an equal node still alive takes its place as soon as it is
+used as a child), so equality is O(arity) however deep the trees.
 
 `shape_of(ops, params, ck)` is the single shape rule of an operator. It is
 used twice: by the parser's size inference with a `Unifier` checker, and by
@@ -41,6 +42,22 @@ def _shared(key, default):
     return default if node is None else node
 
 
+def _canonical(node):
+    """The living node built first with `node`'s structure; `node` itself becomes that node when
+    none lives (the first one died): every node's children are then the one living copy of their
+    structure, and equal trees compare in O(arity) (a child left uncanonical made every later
+    comparison with an equal tree recurse to the leaves)."""
+    key = node._key()
+    ref = _REFS.get(key)
+    if ref is not None:
+        same = ref()
+        if same is not None:
+            return same
+    object.__setattr__(node, "_canon", True)
+    _REFS[key] = weakref.KeyedRef(node, _GONE, key)
+    return node
+
+
 def describe(op):
     """Short text naming an operand in a message (its source text or its print)."""
     text = getattr(op, "source", None)
@@ -66,7 +83,7 @@ class Expr:
         for a in args:
             if not isinstance(a, Expr):
                 raise TypeError(f"{type(self).__name__} argument {a!r} is not an Expr")
-        args = tuple([a if a._canon else _shared(a._key(), a) for a in args])   # equality is O(arity)
+        args = tuple([a if a._canon else _canonical(a) for a in args])   # equality is O(arity)
         cls = type(self)
         key = (cls, tuple([id(a) for a in args]), params)
         same = _REFS.get(key)
@@ -105,7 +122,7 @@ class Expr:
     @classmethod
     def _make(cls, args, params):
         """The node of this class over args with params: the one built before, if it lives."""
-        args = [a if a._canon else _shared(a._key(), a) for a in args]
+        args = [a if a._canon else _canonical(a) for a in args]
         same = _shared((cls, tuple([id(a) for a in args]), tuple(params)), None)
         if same is not None:
             return same
