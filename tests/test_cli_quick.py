@@ -147,3 +147,22 @@ def test_the_cached_runtime_builds_each_classs_namespace_once(tmp_path):
     assert reader.parse("x^T A x") is not None
     rt = reader.runtime
     assert "_symmat_namespace" in rt.TerminalDef.__dict__ and "_symmat_namespace" in rt.Rule.__dict__
+
+
+def test_the_program_collects_young_objects_less_often_and_main_leaves_the_collector_alone():
+    """run raises the youngest generation's threshold before the reading stage and the printers are loaded
+    (importing symmat.cli loads neither), so that their tables are not gone through again and again."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, os.environ.get("PYTHONPATH", "")]))
+    probe = ("import gc, sys\nfrom symmat import cli\n"
+             "print([m in sys.modules for m in ('symmat.reading', 'symmat.printing.text', 'symmat.tree')])\n"
+             "before = gc.get_threshold()\nsys.argv = ['symmat', 'render', 'x^T A x']\nstatus = cli.{}()\n"
+             "now = gc.get_threshold()\nprint(status, before[1:] == now[1:], now[0] == before[0], now[0])")
+    outs = []
+    for entry in ("main", "run"):
+        done = subprocess.run([sys.executable, "-c", probe.format(entry)], capture_output=True, text=True,
+                              env=env, cwd=ROOT, timeout=120)
+        assert done.returncode == 0, done.stderr
+        outs.append(done.stdout.strip().splitlines())
+    assert outs[0][0] == outs[1][0] == "[False, False, False]", outs
+    assert outs[0][-1].split()[:3] == ["0", "True", "True"], outs
+    assert outs[1][-1] == f"0 True False {cli.YOUNG}", outs
