@@ -26,7 +26,9 @@ What this module decides:
   and one change makes loading the tables faster: ``Serialize.deserialize``
   returns a memo reference (most of what the parse table holds) before it
   builds the namespace that only a full object needs, and builds that
-  namespace once per class, not once per object.
+  namespace once per class, not once per object; the parse table looks
+  up each reduction's rule (~1900 memo references) itself rather than
+  through ``Rule.deserialize``.
 
   Each change replaces an exact piece of lark's text. If one is not found (a
   lark version whose text differs), none is made and the module is lark's as
@@ -156,6 +158,10 @@ _TEXT_SLICE_WRITTEN_OUT = '''class TextSlice(Generic[AnyStr]):
         return f"TextSlice(text={self.text!r}, start={self.start!r}, end={self.end!r})"
 '''
 
+_TABLE_REDUCE = ("            state: {tokens[token]: ((Reduce, Rule.deserialize(arg, memo)) if action==1 else (Shift, arg))\n")
+_TABLE_REDUCE_MEMO = ("            state: {tokens[token]: ((Reduce, memo[arg['@']] if '@' in arg else Rule.deserialize(arg, memo))"
+                      " if action==1 else (Shift, arg))   # symmat: the rule's memo reference looked up here\n")
+
 _CONTEXTLIB = "from contextlib import suppress\n"
 _SUPPRESS = '''class suppress:
     """contextlib.suppress, written out (symmat: no contextlib import)."""
@@ -204,7 +210,8 @@ _DESERIALIZE_MEMO_FIRST = """        if '@' in data:   # symmat: a memo referenc
 REPLACEMENTS = [(_TYPING_IMPORT, _TYPING_STANDINS), (_LOGGING, _QUIET_LOGGER), (_SET_LEVEL, ""),
                 (_REGEX_IMPORT, "_has_regex = False   # symmat: Lark(regex=True) is never used\n"),
                 (_CATEG, _CATEG_LAZY), (_TEXT_SLICE, _TEXT_SLICE_WRITTEN_OUT), (_INSPECT, _INSPECT_LAZY),
-                (_DESERIALIZE, _DESERIALIZE_MEMO_FIRST), (_CONTEXTLIB, _SUPPRESS)]
+                (_DESERIALIZE, _DESERIALIZE_MEMO_FIRST), (_TABLE_REDUCE, _TABLE_REDUCE_MEMO),
+                (_CONTEXTLIB, _SUPPRESS)]
 
 
 def trim(source):
