@@ -166,3 +166,36 @@ def test_the_program_collects_young_objects_less_often_and_main_leaves_the_colle
     assert outs[0][0] == outs[1][0] == "[False, False, False]", outs
     assert outs[0][-1].split()[:3] == ["0", "True", "True"], outs
     assert outs[1][-1] == f"0 True False {cli.YOUNG}", outs
+
+
+def test_the_trimmed_runtime_loads_the_same_tables_as_larks_own_text(monkeypatch):
+    """standalone.trim's faster loading (memo references looked up directly, plain fields set as they are,
+    namespaces kept per class) builds the same rules, terminals and parse table as lark's generated text."""
+    import types
+    from symmat.reading import grammar as G
+    from symmat.reading import standalone as S
+    from symmat.reading.rawtree import BarPostLex
+
+    trim = S.trim
+    monkeypatch.setattr(S, "trim", lambda text: text)   # lark's text, generated once for both
+    larks_text = S.source(G.grammar_text(), "k", G.OPTIONS, BarPostLex.always_accept)
+    head, tail = larks_text.rsplit("\nFIRST = ", 1)
+    trimmed_text = trim(head) + "\nFIRST = " + tail
+    assert trimmed_text.startswith("from __future__") and not larks_text.startswith("from __future__")
+
+    def tables(text):
+        module = types.ModuleType("symmat_grammar_probe")
+        exec(compile(text, "<probe>", "exec"), module.__dict__)
+        parser = module.Lark_StandAlone(postlex=BarPostLex())
+        table = parser.parser.parser.parser.parse_table
+        reduce = module.Reduce
+        states = {s: {t: (a, repr(arg) if a == reduce else arg) for t, (a, arg) in acts.items()}
+                  for s, acts in table.states.items()}
+        terms = [(t.name, type(t.pattern).__name__, t.pattern.value, list(t.pattern.flags), t.pattern.raw,
+                  t.priority, getattr(t.pattern, "_width", None)) for t in parser.terminals]
+        return ([repr(r) for r in parser.rules], [hash(r) for r in parser.rules], terms, states,
+                table.start_states, table.end_states)
+
+    trimmed, larks = tables(trimmed_text), tables(larks_text)
+    assert trimmed == larks
+    assert len(trimmed[3]) > 100 and any(isinstance(r, str) for s in trimmed[3].values() for _, r in s.values())

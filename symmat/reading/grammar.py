@@ -41,7 +41,7 @@ GRAMMAR_NAME = "symmat.lark"
 START_RULES = ["start", "decls"]
 OPTIONS = dict(parser="lalr", lexer="contextual", start=START_RULES, keep_all_tokens=True,
                maybe_placeholders=False)
-GENERATOR_FORMAT = 8   # bump when the generated module's layout or standalone.trim changes
+GENERATOR_FORMAT = 9   # bump when the generated module's layout or standalone.trim changes
 
 
 # ----------------------------------------------------------------- the grammar file

@@ -26,7 +26,8 @@ What this module decides:
   and one change makes loading the tables faster: ``Serialize.deserialize``
   returns a memo reference (most of what the parse table holds) before it
   builds the namespace that only a full object needs, and builds that
-  namespace once per class, not once per object; the parse table looks
+  namespace once per class, not once per object, and sets a plain field
+  value (a name, a number) without a call to deserialize it; the parse table looks
   up each reduction's rule (~1900 memo references) itself rather than
   through ``Rule.deserialize``.
 
@@ -158,6 +159,11 @@ _TEXT_SLICE_WRITTEN_OUT = '''class TextSlice(Generic[AnyStr]):
         return f"TextSlice(text={self.text!r}, start={self.start!r}, end={self.end!r})"
 '''
 
+_FIELD = "                setattr(inst, f, _deserialize(data[f], namespace, memo))\n"
+_FIELD_PLAIN = """                value = data[f]   # symmat: a plain value (most fields) is left as it is
+                setattr(inst, f, _deserialize(value, namespace, memo) if value.__class__ in (dict, list) else value)
+"""
+
 _TABLE_REDUCE = ("            state: {tokens[token]: ((Reduce, Rule.deserialize(arg, memo)) if action==1 else (Shift, arg))\n")
 _TABLE_REDUCE_MEMO = ("            state: {tokens[token]: ((Reduce, memo[arg['@']] if '@' in arg else Rule.deserialize(arg, memo))"
                       " if action==1 else (Shift, arg))   # symmat: the rule's memo reference looked up here\n")
@@ -210,7 +216,8 @@ _DESERIALIZE_MEMO_FIRST = """        if '@' in data:   # symmat: a memo referenc
 REPLACEMENTS = [(_TYPING_IMPORT, _TYPING_STANDINS), (_LOGGING, _QUIET_LOGGER), (_SET_LEVEL, ""),
                 (_REGEX_IMPORT, "_has_regex = False   # symmat: Lark(regex=True) is never used\n"),
                 (_CATEG, _CATEG_LAZY), (_TEXT_SLICE, _TEXT_SLICE_WRITTEN_OUT), (_INSPECT, _INSPECT_LAZY),
-                (_DESERIALIZE, _DESERIALIZE_MEMO_FIRST), (_TABLE_REDUCE, _TABLE_REDUCE_MEMO),
+                (_DESERIALIZE, _DESERIALIZE_MEMO_FIRST), (_FIELD, _FIELD_PLAIN),
+                (_TABLE_REDUCE, _TABLE_REDUCE_MEMO),
                 (_CONTEXTLIB, _SUPPRESS)]
 
 
