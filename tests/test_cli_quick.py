@@ -97,11 +97,12 @@ def test_render_and_grad_read_their_line_without_argparse():
 def test_a_plain_render_or_grad_loads_no_module_it_can_do_without():
     """In an interpreter that starts bare (python -S: nothing preloaded, as in a wheel's plain venv), a render
     and a grad load neither argparse (nor gettext, locale) nor importlib (nor, for a render, warnings, which
-    importlib imports; the self-check's random loads it for a grad)."""
+    importlib imports; the self-check's random loads it for a grad), nor threading (results lock with _thread)."""
     import site
     paths = [ROOT] + site.getsitepackages()
     for argv in (["render", "x^T A x"], ["grad", "x^T A x", "--wrt", "x"]):
-        unwanted = ("argparse", "gettext", "locale", "importlib", "importlib.util", "importlib.machinery")
+        unwanted = ("argparse", "gettext", "locale", "importlib", "importlib.util", "importlib.machinery",
+                    "threading")
         unwanted += ("warnings",) if argv[0] == "render" else ()
         probe = (f"import sys\nsys.path[:0] = {paths!r}\nfrom symmat.cli import main\nmain({argv!r})\n"
                  f"print(sorted(m for m in {unwanted!r} if m in sys.modules))")
