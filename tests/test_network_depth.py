@@ -182,13 +182,18 @@ def test_the_anchored_walk_builds_each_layer_once():
 
 # ----------------------------------------------------------------- the anchored walk on random functions
 
+def _right_by_anchors(case, kind):
+    """The `kind` derivative of a random case, through the anchored walk, agrees with finite differences."""
+    with anchored():
+        outcome = gen.check_derivative(case, kind)
+    assert outcome.status not in {"wrong", "crash", "rejected", "caught", "refused"}, \
+        f"{outcome.status}: {case!r}\n{outcome.result_text}\n{outcome.detail}"
+
+
 @settings(max_examples=40, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
 @given(gen.cases(shape="scalar", max_depth=4))
 def test_hessians_read_by_anchors_match_second_differences(case):
-    with anchored():
-        outcome = gen.check_derivative(case, "hessian")
-    assert outcome.status not in {"wrong", "crash", "rejected", "caught", "refused"}, \
-        f"{outcome.status}: {case!r}\n{outcome.result_text}\n{outcome.detail}"
+    _right_by_anchors(case, "hessian")
 
 
 @settings(max_examples=40, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
@@ -196,19 +201,13 @@ def test_hessians_read_by_anchors_match_second_differences(case):
 def test_jacobians_read_by_anchors_match_finite_differences(case):
     if case.vars[case.wrt].shape == (1, 1) and case.layout == "denominator":
         case.layout = "mixed"
-    with anchored():
-        outcome = gen.check_derivative(case, "derivative")
-    assert outcome.status not in {"wrong", "crash", "rejected", "caught", "refused"}, \
-        f"{outcome.status}: {case!r}\n{outcome.result_text}\n{outcome.detail}"
+    _right_by_anchors(case, "derivative")
 
 
 @settings(max_examples=40, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
 @given(gen.cases(shape="vector", max_depth=4))
 def test_vector_jacobians_read_by_anchors_match_finite_differences(case):
-    with anchored():
-        outcome = gen.check_derivative(case, "jacobian")
-    assert outcome.status not in {"wrong", "crash", "rejected", "caught", "refused"}, \
-        f"{outcome.status}: {case!r}\n{outcome.result_text}\n{outcome.detail}"
+    _right_by_anchors(case, "jacobian")
 
 
 @pytest.mark.parametrize("text, wrt, kind", [

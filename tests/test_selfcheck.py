@@ -171,9 +171,8 @@ def test_every_check_of_a_result_draws_the_same_instances():
     assert messages[0] == messages[1] != messages[2]
 
 
-def test_a_singular_instance_changes_the_sizes_at_once():
-    """XᵀX with X wide is singular at every draw: the next instance is at other sizes."""
-    r = api.grad("log det(X^T X)", wrt="X", check=False)
+def _sizes_judged(r):
+    """The sizes of each instance the self-check of `r` judges, in order."""
     seen = []
     real = sc._judge
 
@@ -186,6 +185,13 @@ def test_a_singular_instance_changes_the_sizes_at_once():
         sc.selfcheck(r)
     finally:
         sc._judge = real
+    return seen
+
+
+def test_a_singular_instance_changes_the_sizes_at_once():
+    """XᵀX with X wide is singular at every draw: the next instance is at other sizes."""
+    r = api.grad("log det(X^T X)", wrt="X", check=False)
+    seen = _sizes_judged(r)
     assert not inconclusive(r)
     assert len(seen) == 2 and seen[0] != seen[1]
 
@@ -345,18 +351,7 @@ def test_a_deep_network_hessian_is_checked_at_distinct_sizes():
     the check fell back to every size 2 (squares everywhere, where a transpose can hide). (The
     first instance, every σ saturated, is no evidence: a better-scaled one follows at the same sizes.)"""
     r = _deep_network_hessian(24)
-    seen = []
-    real = sc._judge
-
-    def judge(result, program, sizes, *rest):
-        seen.append(dict(sizes))
-        return real(result, program, sizes, *rest)
-
-    sc._judge = judge
-    try:
-        sc.selfcheck(r)
-    finally:
-        sc._judge = real
+    seen = _sizes_judged(r)
     assert not inconclusive(r)
     assert len(seen) == 2 and seen[0] == seen[1]
     assert len(set(seen[0].values())) == len(seen[0]) > 20
