@@ -109,18 +109,8 @@ class Typed:
             return to_text(expr)
 
     def _where(self, rnd):
-        parts = []
-        for n, v in self.case.vars.items():
-            name = rnd.choice(self.typed[n])
-            r, c = v.shape
-            if (r, c) == (1, 1):
-                parts.append(f"{name}: scalar")
-            elif c == 1:
-                parts.append(f"{name}: vector({gen._fmt_dim(r)})")
-            else:
-                props = " ".join(sorted(v.props))
-                parts.append(f"{name}: {gen._fmt_dim(r)}x{gen._fmt_dim(c)}" + (f" {props}" if props else ""))
-        return ", ".join(parts)
+        """The declarations, each name in one of its typed spellings."""
+        return gen.declarations(self.case, name=lambda v: rnd.choice(self.typed[v.name]), times="x")
 
     def engine(self, checked):
         """An engine for gen.check_derivative: symmat called on the typed text."""

@@ -456,18 +456,19 @@ def _fmt_dim(d):
     return fmt_dim(d)
 
 
-def declarations(case):
-    """A `where` string that gives every variable its shape and properties."""
+def declarations(case, name=lambda v: v.name, times="×"):
+    """A `where` string that gives every variable its shape and properties (`name(v)` spells each)."""
     parts = []
     for v in case.vars.values():
         r, c = v.shape
+        n = name(v)
         if (r, c) == (1, 1):
-            parts.append(f"{v.name}: scalar")
+            parts.append(f"{n}: scalar")
         elif c == 1:
-            parts.append(f"{v.name}: vector({_fmt_dim(r)})")
+            parts.append(f"{n}: vector({_fmt_dim(r)})")
         else:
             props = " ".join(sorted(v.props))
-            parts.append(f"{v.name}: {_fmt_dim(r)}×{_fmt_dim(c)}" + (f" {props}" if props else ""))
+            parts.append(f"{n}: {_fmt_dim(r)}{times}{_fmt_dim(c)}" + (f" {props}" if props else ""))
     return ", ".join(parts)
 
 

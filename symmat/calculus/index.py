@@ -19,6 +19,7 @@ from itertools import product as cartesian
 
 from ..result import Formula, Step, Sym
 from ..simplify import simplify
+from ..simplify.functions import hadamard_of
 from ..tree import expr as E
 from .gradient import prepare
 
@@ -274,17 +275,17 @@ def _walk(start, factors, to):
         rest = [f for f in rest if f not in vecs]
         if node == to and not edges:
             if vecs:
-                chain.append(E.DiagMat(_had([_vector(v) for v in vecs])))
+                chain.append(E.DiagMat(hadamard_of([_vector(v) for v in vecs])))
             return (_mul(chain), True), rest
         if not edges:
             if vecs:
-                return (_mul(chain + [_had([_vector(v) for v in vecs])]), False), rest
+                return (_mul(chain + [hadamard_of([_vector(v) for v in vecs])]), False), rest
             if not chain:
                 return (None, False), rest
             m = _mul(chain)
             return (E.Mul(m, E.Ones((m.shape[1], 1))), False), rest
         if vecs:
-            chain.append(E.DiagMat(_had([_vector(v) for v in vecs])))
+            chain.append(E.DiagMat(hadamard_of([_vector(v) for v in vecs])))
         e = edges[0]
         rest.remove(e)
         p, q = _ix(e)
@@ -314,13 +315,6 @@ def _matrix(f):
     if f.kind == "delta":
         return E.Identity(_X[0].shape[0])
     return _value(f)
-
-
-def _had(vs):
-    out = vs[0]
-    for v in vs[1:]:
-        out = E.Hadamard(out, v)
-    return out
 
 
 def _mul(chain):

@@ -13,6 +13,13 @@ from .emit import ADD, ATOM, MUL, NEG, POW, Emitter, binop, number, wrap
 from .values import Lit
 
 
+def method(call):
+    """An operation spelled as a method call on its one operand: ``x.sum(0)``."""
+    def op(self, q, a):
+        return f"{self.atom(a)}{call}", ATOM
+    return op
+
+
 class NumpyEmitter(Emitter):
     """NumPy source of a program."""
 
@@ -78,26 +85,8 @@ class NumpyEmitter(Emitter):
     def op_T(self, q, a):
         return f"{self.atom(a)}.T", ATOM
 
-    def op_sum(self, q, a):
-        return f"{self.atom(a)}.sum()", ATOM
-
-    def op_sum0(self, q, a):
-        return f"{self.atom(a)}.sum(0)", ATOM
-
-    def op_sum1(self, q, a):
-        return f"{self.atom(a)}.sum(1)", ATOM
-
-    def op_mean(self, q, a):
-        return f"{self.atom(a)}.mean()", ATOM
-
-    def op_max(self, q, a):
-        return f"{self.atom(a)}.max()", ATOM
-
-    def op_max0(self, q, a):
-        return f"{self.atom(a)}.max(0)", ATOM
-
-    def op_prod(self, q, a):
-        return f"{self.atom(a)}.prod()", ATOM
+    op_sum, op_sum0, op_sum1 = method(".sum()"), method(".sum(0)"), method(".sum(1)")
+    op_mean, op_max, op_max0, op_prod = method(".mean()"), method(".max()"), method(".max(0)"), method(".prod()")
 
     def op_sumsq(self, q, a):
         x = self.atom(a)

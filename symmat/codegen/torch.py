@@ -7,7 +7,7 @@ and device of the first tensor argument. A scalar result is a 0-d tensor.
 """
 
 from .emit import ATOM, MUL, wrap
-from .numpy import NumpyEmitter
+from .numpy import NumpyEmitter, method
 from .values import Dim, Lit, Ref
 
 
@@ -69,8 +69,7 @@ class TorchEmitter(NumpyEmitter):
         text = f"torch.kron({two_d(a)}, {two_d(b)})"
         return (text + ".reshape(-1)", ATOM) if q.out.kind in ("col", "row") else (text, ATOM)
 
-    def op_max0(self, q, a):
-        return f"{self.atom(a)}.amax(0)", ATOM       # (Tensor.max(0) returns values and indices)
+    op_max0 = method(".amax(0)")       # (Tensor.max(0) returns values and indices)
 
     def swap01(self):
         return ".permute(1, 0, 2)"
